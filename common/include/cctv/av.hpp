@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// The one place FFmpeg's C headers are included, with RAII owners for its types.
+#pragma once
+
+#include <memory>
+#include <string>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavdevice/avdevice.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <libavutil/dict.h>
+#include <libavutil/error.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+namespace cctv::av {
+
+struct PacketFree { void operator()(AVPacket* p) const { av_packet_free(&p); } };
+struct FrameFree { void operator()(AVFrame* f) const { av_frame_free(&f); } };
+struct CodecContextFree { void operator()(AVCodecContext* c) const { avcodec_free_context(&c); } };
+struct InputFree { void operator()(AVFormatContext* f) const { avformat_close_input(&f); } };
+struct SwsFree { void operator()(SwsContext* s) const { sws_freeContext(s); } };
+struct DictFree { void operator()(AVDictionary* d) const { av_dict_free(&d); } };
+
+using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
+using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
+using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextFree>;
+using InputPtr = std::unique_ptr<AVFormatContext, InputFree>;
+using SwsPtr = std::unique_ptr<SwsContext, SwsFree>;
+
+// Allocating constructors; they abort on out-of-memory like operator new.
+PacketPtr make_packet();
+FramePtr make_frame();
+
+// av_strerror() as a std::string.
+std::string error_string(int averror);
+
+// Registers devices (lavfi) and routes FFmpeg's own log into ours. Idempotent.
+void init();
+
+}  // namespace cctv::av

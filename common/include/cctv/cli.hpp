@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// The one option vocabulary of every tool and tool_main(), the shared main().
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cctv/error.hpp"
+#include "cctv/source.hpp"
+
+namespace cctv {
+
+// What a tool tells tool_main() and the doc generator about itself.
+struct ToolSpec {
+  std::string name;         // "cctv-probe"
+  std::string summary;      // one line for --help and the man page NAME section
+  std::string man_template; // the man/<tool>.1.in text, embedded at build time
+};
+
+// Logging options every tool has: -q, -v (repeatable), --log-level.
+struct LogOptions {
+  int verbose = 0;
+  bool quiet = false;
+  std::string level;  // empty: derived from -q/-v
+};
+
+// Adds the options every camera-reading tool spells the same way:
+// --transport, --timeout, --user, --password-file. Values land in `opts`;
+// --user / --password-file are resolved later by resolve_credentials().
+struct InputCliOptions {
+  SourceOptions source;
+  std::string user;
+  std::string password_file;
+};
+void add_input_options(CLI::App& app, InputCliOptions& opts);
+
+// Applies --user/--password-file/$CCTV_PASSWORD/$CREDENTIALS_DIRECTORY to
+// opts.source. Fails with kUsage when --password-file cannot be read, or a
+// password source is given without --user.
+[[nodiscard]] Status resolve_credentials(InputCliOptions& opts);
+
+// Environment variables the tools read, documented in every man page.
+struct EnvVar {
+  std::string_view name;
+  std::string_view meaning;
+};
+extern const std::vector<EnvVar> kEnvironment;
+
+// A tool's body: given the parsed options it returns the exit status to use
+// (probe of many URLs returns the worst), or an Error, which tool_main prints
+// as the single line "cctv-x: error: <message>" before exiting with its code.
+using ToolRun = std::function<Result<ExitCode>()>;
+
+// The shared main(): builds the CLI11 app, lets `define` add the tool's own
+// options (and return the body to run), adds the logging options, --version
+// and the hidden --generate man|bash|zsh|fish, parses (CLI11 errors -> exit 2
+// with one line), configures logging, installs the signal handlers, runs the
+// body and returns the process exit status. Exceptions that escape the body
+// become exit 1 with one line.
+int tool_main(int argc, char** argv, const ToolSpec& spec,
+              const std::function<ToolRun(CLI::App&)>& define);
+
+}  // namespace cctv

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// Levelled logging to stderr, with journald priority prefixes under systemd.
+#pragma once
+
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace cctv {
+
+enum class LogLevel { kQuiet = 0, kError = 1, kWarning = 2, kInfo = 3, kDebug = 4, kTrace = 5 };
+
+// Parses "quiet|error|warning|info|debug|trace"; nullopt-like false on failure.
+bool parse_log_level(std::string_view text, LogLevel& out);
+
+// Configures the process-wide logger: `tool` prefixes every line
+// ("cctv-probe: warning: ..."). Under systemd ($JOURNAL_STREAM set) lines carry
+// "<N>" priority prefixes instead so journald keeps the levels. Call once from
+// main before other threads start.
+void log_init(std::string_view tool, LogLevel level);
+LogLevel log_level();
+bool log_enabled(LogLevel level);
+
+// Writes one line (message is redacted of URL credentials). Thread-safe: each
+// line is one write(2).
+void log_line(LogLevel level, std::string_view message);
+
+template <typename... Args>
+void log_error(fmt::format_string<Args...> f, Args&&... args) {
+  if (log_enabled(LogLevel::kError)) log_line(LogLevel::kError, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void log_warn(fmt::format_string<Args...> f, Args&&... args) {
+  if (log_enabled(LogLevel::kWarning)) log_line(LogLevel::kWarning, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void log_info(fmt::format_string<Args...> f, Args&&... args) {
+  if (log_enabled(LogLevel::kInfo)) log_line(LogLevel::kInfo, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void log_debug(fmt::format_string<Args...> f, Args&&... args) {
+  if (log_enabled(LogLevel::kDebug)) log_line(LogLevel::kDebug, fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace cctv

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+// tool_main(): the shared option vocabulary, parsing, logging setup and exit codes.
+#include "cctv/cli.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cctv/av.hpp"
+#include "cctv/docs.hpp"
+#include "cctv/log.hpp"
+#include "cctv/signals.hpp"
+
+namespace cctv {
+
+const std::vector<EnvVar> kEnvironment = {
+    {"CCTV_PASSWORD", "Camera password, used with --user (or the URL's user) when no --password-file is given. "
+                      "Safer than a password in the URL, which other users can read in ps(1)."},
+    {"CREDENTIALS_DIRECTORY", "Set by systemd's LoadCredential=; the file cctv-password in it holds the camera "
+                              "password when neither --password-file nor CCTV_PASSWORD is given."},
+    {"JOURNAL_STREAM", "Set by systemd when stderr goes to the journal; log lines then carry <N> priority "
+                       "prefixes instead of the tool name."},
+};
+
+void add_input_options(CLI::App& app, InputCliOptions& o) {
+  const std::string group = "Input";
+  app.add_option_function<std::string>(
+         "--transport",
+         [&o](const std::string& v) { o.source.transport = v == "udp" ? Transport::kUdp : Transport::kTcp; },
+         "RTSP transport; tcp works through NAT and firewalls, udp may be dropped silently")
+      ->check(CLI::IsMember({"tcp", "udp"}))
+      ->default_str("tcp")
+      ->type_name("PROTO")
+      ->group(group);
+  app.add_option_function<double>(
+         "--timeout",
+         [&o](double s) { o.source.timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
+         "Seconds to wait for the connection and for every read before giving up (exit 3)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->default_str("10")
+      ->type_name("SECONDS")
+      ->group(group);
+  app.add_option("--user", o.user, "Camera user name (overrides the URL's)")->type_name("NAME")->group(group);
+  app.add_option("--password-file", o.password_file,
+                 "Read the camera password from the first line of FILE (see also CCTV_PASSWORD)")
+      ->type_name("FILE")
+      ->group(group);
+}
+
+namespace {
+
+Result<std::string> read_first_line(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  if (!in) return fail(ExitCode::kUsage, "cannot read password file '" + p.string() + "'");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+Status resolve_credentials(InputCliOptions& o) {
+  o.source.user = o.user;
+  if (!o.password_file.empty()) {
+    auto pw = read_first_line(o.password_file);
+    if (!pw) return fail(pw.error());
+    o.source.password = *pw;
+    return {};
+  }
+  if (const char* env = std::getenv("CCTV_PASSWORD"); env != nullptr && *env != '\0') {
+    o.source.password = env;
+    return {};
+  }
+  if (const char* dir = std::getenv("CREDENTIALS_DIRECTORY"); dir != nullptr && *dir != '\0') {
+    const auto p = std::filesystem::path(dir) / "cctv-password";
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec)) {
+      auto pw = read_first_line(p);
+      if (!pw) return fail(pw.error());
+      o.source.password = *pw;
+    }
+  }
+  return {};
+}
+
+namespace {
+
+void add_log_options(CLI::App& app, LogOptions& o) {
+  const std::string group = "Logging";
+  app.add_flag("-q,--quiet", o.quiet, "Print errors only")->group(group);
+  app.add_flag("-v,--verbose", o.verbose, "More detail on stderr; repeat for debug (-vv) and trace (-vvv)")
+      ->group(group);
+  app.add_option("--log-level", o.level, "Log level, overriding -q and -v")
+      ->check(CLI::IsMember({"quiet", "error", "warning", "info", "debug", "trace"}))
+      ->type_name("LEVEL")
+      ->group(group);
+}
+
+LogLevel effective_level(const LogOptions& o) {
+  LogLevel l = LogLevel::kWarning;
+  if (!o.level.empty() && parse_log_level(o.level, l)) return l;
+  if (o.quiet) return LogLevel::kError;
+  return static_cast<LogLevel>(std::min(static_cast<int>(LogLevel::kTrace),
+                                        static_cast<int>(LogLevel::kWarning) + o.verbose));
+}
+
+// --generate prints a document and stops parsing, before required options
+// (the URL) are checked.
+void add_generate_option(CLI::App& app, const ToolSpec& spec) {
+  app.add_option_function<std::string>(
+         "--generate",
+         [&app, &spec](const std::string& what) {
+           std::string doc;
+           if (what == "man") doc = docs::man_page(app, spec);
+           else if (what == "bash") doc = docs::bash_completion(app, spec);
+           else if (what == "zsh") doc = docs::zsh_completion(app, spec);
+           else doc = docs::fish_completion(app, spec);
+           std::fwrite(doc.data(), 1, doc.size(), stdout);
+           throw CLI::Success();
+         },
+         "Print the man page or a shell completion and exit")
+      ->check(CLI::IsMember({"man", "bash", "zsh", "fish"}))
+      ->trigger_on_parse()
+      ->group("");
+}
+
+void print_error(const ToolSpec& spec, std::string_view message) {
+  if (!log_enabled(LogLevel::kError)) return;
+  const std::string line = fmt::format("{}: error: {}\n", spec.name, redact(message));
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace
+
+int tool_main(int argc, char** argv, const ToolSpec& spec, const std::function<ToolRun(CLI::App&)>& define) {
+  CLI::App app(spec.summary, spec.name);
+  app.set_version_flag("--version", fmt::format("{} {} (cctv-tools, libavformat {})", spec.name,
+                                                CCTV_VERSION, LIBAVFORMAT_IDENT + 4));
+  app.get_formatter()->column_width(32);
+  LogOptions log_opts;
+  ToolRun run = define(app);
+  add_log_options(app, log_opts);
+  add_generate_option(app, spec);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version, --generate
+    print_error(spec, std::string(e.what()) + " (see --help)");
+    return to_int(ExitCode::kUsage);
+  }
+  log_init(spec.name, effective_level(log_opts));
+  install_signal_handlers();
+  try {
+    Result<ExitCode> r = run();
+    if (!r) {
+      print_error(spec, r.error().what());
+      return to_int(r.error().code);
+    }
+    return to_int(*r);
+  } catch (const std::exception& e) {
+    print_error(spec, std::string("internal error: ") + e.what());
+    return to_int(ExitCode::kFailure);
+  }
+}
+
+}  // namespace cctv

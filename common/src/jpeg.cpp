@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+// TurboJPEG encoding from YUV planes, with range expansion and optional scaling.
+#include "cctv/jpeg.hpp"
+
+#include <turbojpeg.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace cctv {
+
+Size scaled_size(int src_w, int src_h, const JpegOptions& opts) {
+  auto even = [](double v) { return std::max(2, static_cast<int>(std::lround(v / 2.0)) * 2); };
+  if (src_w <= 0 || src_h <= 0) return {};
+  if (opts.width > 0 && opts.height > 0) return {opts.width, opts.height};
+  if (opts.width > 0) return {opts.width, even(static_cast<double>(src_h) * opts.width / src_w)};
+  if (opts.height > 0) return {even(static_cast<double>(src_w) * opts.height / src_h), opts.height};
+  return {src_w, src_h};
+}
+
+namespace {
+
+struct TjFree {
+  void operator()(void* h) const { tjDestroy(h); }
+};
+
+// JPEG (JFIF) is full range; video decoders mostly give limited range
+// (16-235 luma, 16-240 chroma). Encoding those planes as they are gives a
+// washed-out picture, so they are expanded through a table first.
+struct RangeLut {
+  std::array<std::uint8_t, 256> luma{};
+  std::array<std::uint8_t, 256> chroma{};
+  RangeLut() {
+    for (int v = 0; v < 256; ++v) {
+      luma[v] = static_cast<std::uint8_t>(std::clamp(std::lround((v - 16) * 255.0 / 219.0), 0L, 255L));
+      chroma[v] = static_cast<std::uint8_t>(std::clamp(std::lround((v - 128) * 127.0 / 112.0 + 128), 0L, 255L));
+    }
+  }
+};
+const RangeLut kRange;
+
+int tj_subsamp(AVPixelFormat f) {
+  switch (f) {
+    case AV_PIX_FMT_YUV420P: case AV_PIX_FMT_YUVJ420P: return TJSAMP_420;
+    case AV_PIX_FMT_YUV422P: case AV_PIX_FMT_YUVJ422P: return TJSAMP_422;
+    case AV_PIX_FMT_YUV444P: case AV_PIX_FMT_YUVJ444P: return TJSAMP_444;
+    case AV_PIX_FMT_GRAY8: return TJSAMP_GRAY;
+    default: return -1;
+  }
+}
+
+bool is_full_range(const AVFrame& f) {
+  const auto fmt = static_cast<AVPixelFormat>(f.format);
+  return f.color_range == AVCOL_RANGE_JPEG || fmt == AV_PIX_FMT_YUVJ420P ||
+         fmt == AV_PIX_FMT_YUVJ422P || fmt == AV_PIX_FMT_YUVJ444P;
+}
+
+}  // namespace
+
+struct JpegEncoder::State {
+  JpegOptions opts;
+  std::unique_ptr<void, TjFree> tj;
+  av::SwsPtr sws;
+  av::FramePtr scratch;  // scaled / converted / range-expanded planes
+  std::vector<std::uint8_t> rgb;
+
+  Status compress(const std::array<const unsigned char*, 3>& planes, const std::array<int, 3>& strides,
+                  int w, int h, int subsamp, std::vector<std::uint8_t>& out);
+  Result<const AVFrame*> to_yuv420(const AVFrame& in, Size size);
+  const AVFrame* expand_range(const AVFrame& in, int subsamp);
+};
+
+Status JpegEncoder::State::compress(const std::array<const unsigned char*, 3>& planes,
+                                    const std::array<int, 3>& strides, int w, int h, int subsamp,
+                                    std::vector<std::uint8_t>& out) {
+  out.resize(tjBufSize(w, h, subsamp));
+  unsigned char* buf = out.data();
+  unsigned long size = out.size();
+  const unsigned char* p[3] = {planes[0], planes[1], planes[2]};
+  const int s[3] = {strides[0], strides[1], strides[2]};
+  // NOREALLOC: the buffer is already the worst-case size; TurboJPEG writes in place.
+  if (tjCompressFromYUVPlanes(tj.get(), p, w, s, h, subsamp, &buf, &size, opts.quality,
+                              TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
+    return fail(ExitCode::kFailure, "JPEG encoding failed", tjGetErrorStr2(tj.get()));
+  }
+  out.resize(size);
+  return {};
+}
+
+Result<const AVFrame*> JpegEncoder::State::to_yuv420(const AVFrame& in, Size size) {
+  const auto src_fmt = static_cast<AVPixelFormat>(in.format);
+  sws.reset(sws_getCachedContext(sws.release(), in.width, in.height, src_fmt, size.width, size.height,
+                                 AV_PIX_FMT_YUVJ420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
+  if (!sws) return fail(ExitCode::kUnsupported, "cannot convert frames of this pixel format");
+  // Expand limited range while scaling, so the output is JFIF full range.
+  const int* coefs = sws_getCoefficients(SWS_CS_DEFAULT);
+  sws_setColorspaceDetails(sws.get(), coefs, is_full_range(in) ? 1 : 0, coefs, 1, 0, 1 << 16, 1 << 16);
+  if (scratch->width != size.width || scratch->height != size.height || scratch->format != AV_PIX_FMT_YUVJ420P) {
+    av_frame_unref(scratch.get());
+    scratch->width = size.width;
+    scratch->height = size.height;
+    scratch->format = AV_PIX_FMT_YUVJ420P;
+    if (av_frame_get_buffer(scratch.get(), 0) < 0) return fail(ExitCode::kFailure, "out of memory");
+  }
+  sws_scale(sws.get(), in.data, in.linesize, 0, in.height, scratch->data, scratch->linesize);
+  return scratch.get();
+}
+
+const AVFrame* JpegEncoder::State::expand_range(const AVFrame& in, int subsamp) {
+  if (is_full_range(in)) return &in;
+  if (scratch->width != in.width || scratch->height != in.height || scratch->format != in.format) {
+    av_frame_unref(scratch.get());
+    scratch->width = in.width;
+    scratch->height = in.height;
+    scratch->format = in.format;
+    if (av_frame_get_buffer(scratch.get(), 0) < 0) return &in;
+  }
+  const int planes = subsamp == TJSAMP_GRAY ? 1 : 3;
+  for (int p = 0; p < planes; ++p) {
+    const auto& lut = p == 0 ? kRange.luma : kRange.chroma;
+    const int pw = p == 0 ? in.width : tjPlaneWidth(1, in.width, subsamp);
+    const int ph = p == 0 ? in.height : tjPlaneHeight(1, in.height, subsamp);
+    for (int y = 0; y < ph; ++y) {
+      const std::uint8_t* src = in.data[p] + static_cast<std::ptrdiff_t>(y) * in.linesize[p];
+      std::uint8_t* dst = scratch->data[p] + static_cast<std::ptrdiff_t>(y) * scratch->linesize[p];
+      for (int x = 0; x < pw; ++x) dst[x] = lut[src[x]];
+    }
+  }
+  return scratch.get();
+}
+
+Result<JpegEncoder> JpegEncoder::create(const JpegOptions& opts) {
+  if (opts.quality < 1 || opts.quality > 100) {
+    return fail(ExitCode::kUsage, "JPEG quality must be 1..100");
+  }
+  auto s = std::make_unique<State>();
+  s->opts = opts;
+  s->tj.reset(tjInitCompress());
+  if (!s->tj) return fail(ExitCode::kFailure, "cannot initialise TurboJPEG", tjGetErrorStr2(nullptr));
+  s->scratch = av::make_frame();
+  return JpegEncoder(std::move(s));
+}
+
+JpegEncoder::JpegEncoder(std::unique_ptr<State> s) : s_(std::move(s)) {}
+JpegEncoder::JpegEncoder(JpegEncoder&&) noexcept = default;
+JpegEncoder& JpegEncoder::operator=(JpegEncoder&&) noexcept = default;
+JpegEncoder::~JpegEncoder() = default;
+
+Status JpegEncoder::encode(const AVFrame& frame, std::vector<std::uint8_t>& out) {
+  const Size size = scaled_size(frame.width, frame.height, s_->opts);
+  if (size.width == 0) return fail(ExitCode::kFailure, "empty frame");
+  int subsamp = tj_subsamp(static_cast<AVPixelFormat>(frame.format));
+  const AVFrame* src = &frame;
+  if (subsamp < 0 || size.width != frame.width || size.height != frame.height) {
+    auto converted = s_->to_yuv420(frame, size);
+    if (!converted) return fail(converted.error());
+    src = *converted;
+    subsamp = TJSAMP_420;
+  } else {
+    src = s_->expand_range(frame, subsamp);
+  }
+  return s_->compress({src->data[0], src->data[1], src->data[2]},
+                      {src->linesize[0], src->linesize[1], src->linesize[2]}, size.width, size.height,
+                      subsamp, out);
+}
+
+Status JpegEncoder::encode_via_rgb(const AVFrame& frame, std::vector<std::uint8_t>& out) {
+  const int w = frame.width;
+  const int h = frame.height;
+  s_->sws.reset(sws_getCachedContext(s_->sws.release(), w, h, static_cast<AVPixelFormat>(frame.format), w, h,
+                                     AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr));
+  if (!s_->sws) return fail(ExitCode::kUnsupported, "cannot convert to RGB");
+  s_->rgb.resize(static_cast<size_t>(w) * h * 3);
+  uint8_t* dst[4] = {s_->rgb.data(), nullptr, nullptr, nullptr};
+  int dst_stride[4] = {w * 3, 0, 0, 0};
+  sws_scale(s_->sws.get(), frame.data, frame.linesize, 0, h, dst, dst_stride);
+  out.resize(tjBufSize(w, h, TJSAMP_420));
+  unsigned char* buf = out.data();
+  unsigned long size = out.size();
+  if (tjCompress2(s_->tj.get(), s_->rgb.data(), w, w * 3, h, TJPF_RGB, &buf, &size, TJSAMP_420,
+                  s_->opts.quality, TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
+    return fail(ExitCode::kFailure, "JPEG encoding failed", tjGetErrorStr2(s_->tj.get()));
+  }
+  out.resize(size);
+  return {};
+}
+
+}  // namespace cctv

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// Opening sources with a deadline on every blocking call, and classifying failures.
+#include "cctv/source.hpp"
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "cctv/backoff.hpp"
+#include "cctv/log.hpp"
+#include "cctv/signals.hpp"
+
+namespace cctv {
+
+struct Source::State {
+  SourceUrl url;
+  std::string display_url;
+  SourceOptions opts;
+  av::InputPtr fmt;
+  int video = -1;
+  int audio = -1;
+  Clock::time_point deadline{};
+  bool timed_out = false;
+  std::string transport;
+
+  void arm() {
+    timed_out = false;
+    deadline = Clock::now() + opts.timeout;
+  }
+};
+
+namespace {
+
+// FFmpeg polls this from every blocking network call (about every 100 ms).
+// The RTSP `timeout` option alone does not cover a server that accepts and
+// then says nothing during the handshake, so the deadline lives here.
+int interrupt_cb(void* opaque) {
+  auto* s = static_cast<Source::State*>(opaque);
+  if (s->opts.abort_on_signal && stop_requested()) return 1;
+  if (Clock::now() > s->deadline) {
+    s->timed_out = true;
+    return 1;
+  }
+  return 0;
+}
+
+bool is_network(SourceKind k) { return k != SourceKind::kFile && k != SourceKind::kLavfi; }
+
+std::string transport_of(const SourceUrl& url, const SourceOptions& opts) {
+  switch (url.kind) {
+    case SourceKind::kRtsp:
+    case SourceKind::kRtsps: return opts.transport == Transport::kTcp ? "tcp" : "udp";
+    case SourceKind::kHttp:
+    case SourceKind::kHttps: return "http";
+    case SourceKind::kLavfi: return "lavfi";
+    case SourceKind::kFile: break;
+  }
+  return "file";
+}
+
+AVDictionary* input_options(const SourceUrl& url, const SourceOptions& opts) {
+  AVDictionary* d = nullptr;
+  const auto us = std::to_string(std::chrono::microseconds(opts.timeout).count());
+  if (url.kind == SourceKind::kRtsp || url.kind == SourceKind::kRtsps) {
+    // FFmpeg's default tries UDP first and can hang for a minute where UDP is dropped.
+    av_dict_set(&d, "rtsp_transport", opts.transport == Transport::kTcp ? "tcp" : "udp", 0);
+    // FFmpeg 5: `timeout` is the socket I/O timeout (`stimeout` is gone).
+    av_dict_set(&d, "timeout", us.c_str(), 0);
+    av_dict_set(&d, "user_agent", "cctv-tools/" CCTV_VERSION, 0);
+  } else if (url.kind == SourceKind::kHttp || url.kind == SourceKind::kHttps) {
+    av_dict_set(&d, "timeout", us.c_str(), 0);
+    av_dict_set(&d, "user_agent", "cctv-tools/" CCTV_VERSION, 0);
+    // Multipart MJPEG is detected from the first bytes; do not read a megabyte first.
+    av_dict_set(&d, "probesize", "65536", 0);
+  }
+  return d;
+}
+
+// --user and a password source override the URL's userinfo piece by piece:
+// `rtsp://admin@cam/` with $CCTV_PASSWORD set is the common case.
+std::string ffmpeg_url(const SourceUrl& url, const SourceOptions& opts) {
+  if (url.kind == SourceKind::kLavfi || url.kind == SourceKind::kFile) return url.path;
+  if (opts.user.empty() && opts.password.empty()) return url.original;
+  return url_with_credentials(url, opts.user.empty() ? url.user : opts.user,
+                              opts.password.empty() ? url.password : opts.password);
+}
+
+std::string display_of(const SourceUrl& url, const SourceOptions& opts) {
+  if (!is_network(url.kind)) return url.original;
+  return redact(ffmpeg_url(url, opts));
+}
+
+}  // namespace
+
+Error classify_av_error(int averror, std::string_view display_url, bool timed_out,
+                        std::chrono::milliseconds timeout) {
+  const std::string url(display_url);
+  const std::string cause = av::error_string(averror);
+  if (timed_out) {
+    return {ExitCode::kUnreachable,
+            fmt::format("{}: no answer within {:g} s (timed out)", url, timeout.count() / 1000.0), "", true};
+  }
+  if (stop_requested() && averror == AVERROR_EXIT) {
+    return {ExitCode::kFailure, url + ": interrupted", ""};
+  }
+  switch (averror) {
+    case AVERROR_HTTP_UNAUTHORIZED:
+    case AVERROR_HTTP_FORBIDDEN:
+      return {ExitCode::kAuth, url + ": authentication failed", cause};
+    case AVERROR_HTTP_NOT_FOUND:
+      return {ExitCode::kNotFound, url + ": stream not found", cause};
+    case AVERROR(ENOENT):
+      return {ExitCode::kNotFound, url + ": no such file", ""};
+    case AVERROR(ECONNREFUSED):
+      return {ExitCode::kUnreachable, url + ": connection refused", ""};
+    case AVERROR(ETIMEDOUT):
+      return {ExitCode::kUnreachable, url + ": timed out", "", true};
+    case AVERROR(EHOSTUNREACH):
+    case AVERROR(ENETUNREACH):
+    case AVERROR(ECONNRESET):
+    case AVERROR(EPIPE):
+      return {ExitCode::kUnreachable, url + ": unreachable", cause};
+    case AVERROR_PROTOCOL_NOT_FOUND:
+    case AVERROR_DEMUXER_NOT_FOUND:
+    case AVERROR_DECODER_NOT_FOUND:
+      return {ExitCode::kUnsupported, url + ": unsupported", cause};
+    default: break;
+  }
+  return {ExitCode::kFailure, url + ": cannot open", cause};
+}
+
+Source::Source(std::unique_ptr<State> s) : s_(std::move(s)) {}
+Source::Source(Source&&) noexcept = default;
+Source& Source::operator=(Source&&) noexcept = default;
+Source::~Source() = default;
+
+namespace {
+
+// Errors that depend on the kind of source: a DNS failure is EIO for FFmpeg,
+// a file it cannot parse is INVALIDDATA.
+Error refine(Error e, int averror, const SourceUrl& url) {
+  if (e.code != ExitCode::kFailure) return e;
+  if (is_network(url.kind) && averror == AVERROR(EIO)) {
+    e.code = ExitCode::kUnreachable;
+    e.message = redact(url.original) + ": cannot connect (DNS or network)";
+  } else if (url.kind == SourceKind::kFile && averror == AVERROR_INVALIDDATA) {
+    e.code = ExitCode::kUnsupported;
+    e.message = url.path + ": unrecognised format";
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
+  av::init();
+  auto url = parse_source_url(text);
+  if (!url) return fail(url.error());
+  auto s = std::make_unique<State>();
+  s->url = std::move(*url);
+  s->opts = opts;
+  s->display_url = display_of(s->url, opts);
+  s->transport = transport_of(s->url, opts);
+
+  AVFormatContext* ctx = avformat_alloc_context();
+  if (ctx == nullptr) return fail(ExitCode::kFailure, "out of memory");
+  ctx->interrupt_callback = {interrupt_cb, s.get()};
+  const AVInputFormat* ifmt = s->url.kind == SourceKind::kLavfi ? av_find_input_format("lavfi") : nullptr;
+  if (s->url.kind == SourceKind::kLavfi && ifmt == nullptr) {
+    avformat_free_context(ctx);
+    return fail(ExitCode::kUnsupported, "this FFmpeg has no lavfi device");
+  }
+  AVDictionary* dict = input_options(s->url, opts);
+  s->arm();
+  log_debug("opening {} over {}", s->display_url, s->transport);
+  const int rc = avformat_open_input(&ctx, ffmpeg_url(s->url, opts).c_str(), ifmt, &dict);
+  av_dict_free(&dict);
+  if (rc < 0) {  // avformat_open_input freed ctx
+    return fail(refine(classify_av_error(rc, s->display_url, s->timed_out, opts.timeout), rc, s->url));
+  }
+  s->fmt.reset(ctx);
+  s->video = av_find_best_stream(ctx, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  s->audio = av_find_best_stream(ctx, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (s->video < 0) return fail(ExitCode::kNotFound, s->display_url + ": no video stream");
+  return Source(std::move(s));
+}
+
+Result<bool> Source::read(AVPacket* pkt) {
+  av_packet_unref(pkt);
+  s_->arm();
+  const int rc = av_read_frame(s_->fmt.get(), pkt);
+  if (rc == AVERROR_EOF) return false;
+  if (rc < 0) {
+    Error e = classify_av_error(rc, s_->display_url, s_->timed_out, s_->opts.timeout);
+    if (e.code == ExitCode::kFailure && is_network(s_->url.kind)) {
+      e.code = ExitCode::kUnreachable;  // a read error on a live stream is a lost camera
+      e.message = s_->display_url + ": connection lost";
+    }
+    return fail(std::move(e));
+  }
+  return true;
+}
+
+AVFormatContext* Source::format() const { return s_->fmt.get(); }
+AVStream* Source::video() const { return s_->video >= 0 ? s_->fmt->streams[s_->video] : nullptr; }
+AVStream* Source::audio() const { return s_->audio >= 0 ? s_->fmt->streams[s_->audio] : nullptr; }
+const SourceUrl& Source::url() const { return s_->url; }
+const std::string& Source::display_url() const { return s_->display_url; }
+std::string_view Source::transport_name() const { return s_->transport; }
+
+}  // namespace cctv

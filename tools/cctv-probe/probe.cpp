@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+// cctv-probe's logic: open, decode the first keyframe, optionally measure.
+#include "probe.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cctv/backoff.hpp"
+#include "cctv/decoder.hpp"
+#include "cctv/log.hpp"
+#include "cctv/signals.hpp"
+#include "cctv/source.hpp"
+
+namespace cctv::probe {
+
+namespace {
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double q2d_or_zero(AVRational r) { return r.num > 0 && r.den > 0 ? av_q2d(r) : 0.0; }
+
+std::string level_text(AVCodecID id, int level) {
+  if (level <= 0) return {};
+  if (id == AV_CODEC_ID_H264) return fmt::format("{:g}", level / 10.0);
+  if (id == AV_CODEC_ID_HEVC) return fmt::format("{:g}", level / 30.0);
+  return std::to_string(level);
+}
+
+// What the session description / container header says, before any decoding.
+VideoInfo video_from_params(const AVStream& st) {
+  const AVCodecParameters& p = *st.codecpar;
+  VideoInfo v;
+  v.codec = avcodec_get_name(p.codec_id);
+  if (const char* prof = avcodec_profile_name(p.codec_id, p.profile)) v.profile = prof;
+  v.level = level_text(p.codec_id, p.level);
+  v.width = p.width;
+  v.height = p.height;
+  if (p.format >= 0) v.pix_fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(p.format));
+  v.fps_declared = q2d_or_zero(st.avg_frame_rate);
+  if (v.fps_declared == 0) v.fps_declared = q2d_or_zero(st.r_frame_rate);
+  return v;
+}
+
+// The decoder knows what the SPS says once it has decoded a frame.
+void refine_from_decoder(VideoInfo& v, const AVCodecContext& c, const AVFrame& f) {
+  if (const char* prof = avcodec_profile_name(c.codec_id, c.profile)) v.profile = prof;
+  if (auto lvl = level_text(c.codec_id, c.level); !lvl.empty()) v.level = lvl;
+  v.width = f.width;
+  v.height = f.height;
+  if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(f.format))) v.pix_fmt = pf;
+  if (double fr = q2d_or_zero(c.framerate); fr > 0) v.fps_declared = fr;
+}
+
+AudioInfo audio_from_params(const AVStream& st) {
+  const AVCodecParameters& p = *st.codecpar;
+  return {avcodec_get_name(p.codec_id), p.sample_rate, p.ch_layout.nb_channels};
+}
+
+// Accumulates the --sample figures from video packet timestamps.
+class Sampler {
+ public:
+  explicit Sampler(AVRational tb) : tb_(tb) {}
+  void video(const AVPacket& pkt) {
+    const int64_t ts = pkt.pts != AV_NOPTS_VALUE ? pkt.pts : pkt.dts;
+    if (ts == AV_NOPTS_VALUE) return;
+    const double t = static_cast<double>(ts) * av_q2d(tb_);
+    first_ = std::min(first_, t);
+    last_ = std::max(last_, t);
+    ++frames_;
+    if ((pkt.flags & AV_PKT_FLAG_KEY) != 0) {
+      if (keyframes_ > 0) {
+        gop_frames_ += frames_ - last_key_frame_;
+        gop_seconds_ += t - last_key_time_;
+      }
+      last_key_frame_ = frames_;
+      last_key_time_ = t;
+      ++keyframes_;
+    }
+  }
+  void bytes(int n) { bytes_ += n; }
+  double media_seconds() const { return frames_ > 1 ? last_ - first_ : 0; }
+  Measured result() const {
+    Measured m;
+    m.frames = frames_;
+    m.keyframes = keyframes_;
+    // n frames span n-1 intervals; one more interval is the last frame's duration.
+    const double span = media_seconds();
+    m.seconds = frames_ > 1 ? span * frames_ / (frames_ - 1) : 0;
+    m.fps = span > 0 ? (frames_ - 1) / span : 0;
+    if (keyframes_ > 1) {
+      m.gop_frames = static_cast<double>(gop_frames_) / (keyframes_ - 1);
+      m.gop_seconds = gop_seconds_ / (keyframes_ - 1);
+    }
+    m.bitrate_kbps = m.seconds > 0 ? static_cast<double>(bytes_) * 8 / m.seconds / 1000 : 0;
+    return m;
+  }
+
+ private:
+  AVRational tb_;
+  double first_ = 1e300;
+  double last_ = -1e300;
+  int frames_ = 0;
+  int keyframes_ = 0;
+  int last_key_frame_ = 0;
+  double last_key_time_ = 0;
+  int64_t gop_frames_ = 0;
+  double gop_seconds_ = 0;
+  int64_t bytes_ = 0;
+};
+
+void fail_result(ProbeResult& r, const Error& e) {
+  r.code = e.code;
+  r.status = status_word(e.code, e.timeout);
+  r.error = e.what();
+}
+
+// Reads until the first keyframe of the video stream decodes; fills r.video.
+cctv::Status first_keyframe(Source& src, const Options& opts, Clock::time_point t0, ProbeResult& r,
+                            Sampler& sampler, const av::PacketPtr& pkt, bool have_packet = false) {
+  auto dec = Decoder::open(*src.video(), {.threads = 1, .low_delay = true});
+  if (!dec) return fail(dec.error());
+  auto frame = av::make_frame();
+  const int vi = src.video()->index;
+  bool started = false;
+  const auto limit = t0 + opts.input.source.timeout;
+  while (Clock::now() < limit) {
+    if (!have_packet) {
+      auto more = src.read(pkt.get());
+      if (!more) return fail(more.error());
+      if (!*more) return fail(ExitCode::kNotFound, r.url + ": stream ended before a keyframe");
+    }
+    have_packet = false;
+    if (pkt->stream_index != vi) continue;
+    started = started || (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+    if (!started) continue;
+    sampler.video(*pkt);
+    sampler.bytes(pkt->size);
+    if (auto s = dec->send(pkt.get()); !s) return s;
+    auto got = dec->receive(frame.get());
+    if (!got) return fail(got.error());
+    if (*got) {
+      r.keyframe_ms = ms_since(t0);
+      refine_from_decoder(*r.video, *dec->context(), *frame);
+      return {};
+    }
+  }
+  Error e{ExitCode::kUnreachable,
+          fmt::format("{}: no keyframe within {:g} s", r.url, opts.input.source.timeout.count() / 1000.0), "",
+          true};
+  return fail(e);
+}
+
+// --fast: the session description, completed from the first video packets
+// without waiting for a keyframe. FFmpeg's parser reads the size from any
+// slice header once the SPS is known (the SDP carries it); intra-only codecs
+// (MJPEG) simply decode their first packet.
+cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const av::PacketPtr& pkt) {
+  const AVStream& st = *src.video();
+  if (r.video->width > 0) return {};
+  const AVCodecDescriptor* desc = avcodec_descriptor_get(st.codecpar->codec_id);
+  const bool intra_only = desc != nullptr && (desc->props & AV_CODEC_PROP_INTRA_ONLY) != 0;
+  av::CodecContextPtr ctx(avcodec_alloc_context3(nullptr));
+  if (!ctx || avcodec_parameters_to_context(ctx.get(), st.codecpar) < 0) return {};
+  std::unique_ptr<AVCodecParserContext, decltype(&av_parser_close)> parser(
+      av_parser_init(st.codecpar->codec_id), &av_parser_close);
+  if (!parser && !intra_only) return {};
+  if (parser) parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
+  const auto limit = Clock::now() + opts.input.source.timeout;
+  for (int seen = 0; seen < 5 && Clock::now() < limit;) {
+    auto more = src.read(pkt.get());
+    if (!more) return fail(more.error());
+    if (!*more) break;
+    if (pkt->stream_index != st.index) continue;
+    ++seen;
+    if (intra_only) {
+      Sampler unused(st.time_base);
+      return first_keyframe(src, opts, Clock::now(), r, unused, pkt, /*have_packet=*/true);
+    }
+    uint8_t* out = nullptr;
+    int out_size = 0;
+    av_parser_parse2(parser.get(), ctx.get(), &out, &out_size, pkt->data, pkt->size, pkt->pts, pkt->dts, 0);
+    if (parser->width > 0) {
+      r.video->width = parser->width;
+      r.video->height = parser->height;
+      if (const char* prof = avcodec_profile_name(ctx->codec_id, ctx->profile)) r.video->profile = prof;
+      if (auto lvl = level_text(ctx->codec_id, ctx->level); !lvl.empty()) r.video->level = lvl;
+      if (parser->format >= 0) r.video->pix_fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(parser->format));
+      return {};
+    }
+  }
+  return {};
+}
+
+cctv::Status sample(Source& src, const Options& opts, Sampler& sampler, const av::PacketPtr& pkt) {
+  const int vi = src.video()->index;
+  const auto wall_limit = Clock::now() + std::chrono::duration<double>(opts.sample_seconds * 1.5 + 1);
+  while (sampler.media_seconds() < opts.sample_seconds && Clock::now() < wall_limit && !stop_requested()) {
+    auto more = src.read(pkt.get());
+    if (!more) return fail(more.error());
+    if (!*more) break;  // a file shorter than the sample
+    sampler.bytes(pkt->size);
+    if (pkt->stream_index == vi) sampler.video(*pkt);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string status_word(ExitCode code, bool timeout) {
+  switch (code) {
+    case ExitCode::kOk: return "ok";
+    case ExitCode::kUnreachable: return timeout ? "timeout" : "unreachable";
+    case ExitCode::kAuth: return "auth";
+    case ExitCode::kNotFound: return "not_found";
+    case ExitCode::kUnsupported: return "unsupported";
+    case ExitCode::kUsage: return "usage";
+    default: return "error";
+  }
+}
+
+ProbeResult probe_one(const std::string& url, const Options& opts) {
+  ProbeResult r;
+  r.url = redact(url);
+  r.status = "ok";
+  const auto t0 = Clock::now();
+  auto src = Source::open(url, opts.input.source);
+  if (!src) {
+    fail_result(r, src.error());
+    return r;
+  }
+  r.url = src->display_url();
+  r.transport = std::string(src->transport_name());
+  r.connect_ms = ms_since(t0);
+  r.video = video_from_params(*src->video());
+  if (const AVStream* a = src->audio()) r.audio = audio_from_params(*a);
+  auto pkt = av::make_packet();
+  if (opts.mode == Mode::kFast) {
+    if (auto f = fast_fill(*src, opts, r, pkt); !f) fail_result(r, f.error());
+    r.keyframe_ms.reset();  // documented as null: --fast does not wait for one
+    return r;
+  }
+
+  Sampler sampler(src->video()->time_base);
+  cctv::Status s = first_keyframe(*src, opts, t0, r, sampler, pkt);
+  if (s && opts.mode == Mode::kSample) {
+    s = sample(*src, opts, sampler, pkt);
+    if (s) r.measured = sampler.result();
+  }
+  if (!s) fail_result(r, s.error());
+  return r;
+}
+
+std::vector<ProbeResult> probe_all(const Options& opts) {
+  std::vector<ProbeResult> results(opts.urls.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < opts.urls.size(); i = next++) results[i] = probe_one(opts.urls[i], opts);
+  };
+  const size_t n = std::clamp<size_t>(static_cast<size_t>(std::max(1, opts.jobs)), 1, opts.urls.size());
+  std::vector<std::jthread> pool;
+  for (size_t i = 1; i < n; ++i) pool.emplace_back(worker);
+  worker();
+  pool.clear();  // join before the results are read
+  return results;
+}
+
+}  // namespace cctv::probe
