@@ -3,6 +3,7 @@
 #include "cctv/source.hpp"
 
 #include <cerrno>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,10 +23,15 @@ struct Source::State {
   Clock::time_point deadline{};
   bool timed_out = false;
   std::string transport;
+  // lavfi pacing: a built-in camera runs in real time, like a camera.
+  std::optional<Clock::time_point> pace_start;
+  int64_t pace_first_pts = 0;
 
-  void arm() {
+  void pace(const AVPacket& pkt);
+
+  void arm(std::chrono::milliseconds limit) {
     timed_out = false;
-    deadline = Clock::now() + opts.timeout;
+    deadline = Clock::now() + limit;
   }
 };
 
@@ -171,7 +177,7 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
     return fail(ExitCode::kUnsupported, "this FFmpeg has no lavfi device");
   }
   AVDictionary* dict = input_options(s->url, opts);
-  s->arm();
+  s->arm(opts.timeout);
   log_debug("opening {} over {}", s->display_url, s->transport);
   const int rc = avformat_open_input(&ctx, ffmpeg_url(s->url, opts).c_str(), ifmt, &dict);
   av_dict_free(&dict);
@@ -185,19 +191,36 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
   return Source(std::move(s));
 }
 
+void Source::State::pace(const AVPacket& pkt) {
+  if (pkt.pts == AV_NOPTS_VALUE) return;
+  if (!pace_start) {
+    pace_start = Clock::now();
+    pace_first_pts = pkt.pts;
+    return;
+  }
+  const AVRational tb = fmt->streams[pkt.stream_index]->time_base;
+  const auto due = *pace_start + std::chrono::microseconds(av_rescale_q(pkt.pts - pace_first_pts, tb, {1, 1000000}));
+  // Sleep in slices so that a signal still ends the wait promptly.
+  while (Clock::now() < due && !(opts.abort_on_signal && stop_requested())) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), due - Clock::now()));
+  }
+}
+
 Result<bool> Source::read(AVPacket* pkt) {
   av_packet_unref(pkt);
-  s_->arm();
+  const auto limit = s_->opts.read_timeout.value_or(s_->opts.timeout);
+  s_->arm(limit);
   const int rc = av_read_frame(s_->fmt.get(), pkt);
   if (rc == AVERROR_EOF) return false;
   if (rc < 0) {
-    Error e = classify_av_error(rc, s_->display_url, s_->timed_out, s_->opts.timeout);
+    Error e = classify_av_error(rc, s_->display_url, s_->timed_out, limit);
     if (e.code == ExitCode::kFailure && is_network(s_->url.kind)) {
       e.code = ExitCode::kUnreachable;  // a read error on a live stream is a lost camera
       e.message = s_->display_url + ": connection lost";
     }
     return fail(std::move(e));
   }
+  if (s_->url.kind == SourceKind::kLavfi) s_->pace(*pkt);
   return true;
 }
 

@@ -19,6 +19,8 @@ enum class Transport { kTcp, kUdp };
 struct SourceOptions {
   Transport transport = Transport::kTcp;
   std::chrono::milliseconds timeout{10'000};  // connect, and every read
+  // Deadline of each read once connected, when it differs (--stall-timeout).
+  std::optional<std::chrono::milliseconds> read_timeout;
   // Credentials that override the URL's userinfo (from --user and a
   // password source). Empty user: use the URL's.
   std::string user;

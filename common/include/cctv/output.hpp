@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// Writing results: output name patterns, atomic files, and pipes that may close.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cctv/error.hpp"
+
+namespace cctv {
+
+// Expands an output pattern: `%N` is the sequence number `seq`, `%4N` the same
+// zero-padded to 4 digits; every other field is strftime(3)'s in local time
+// (`%Y%m%d-%H%M%S`); `%%` is a literal %. Pure apart from the time zone.
+[[nodiscard]] std::string expand_pattern(std::string_view pattern, std::chrono::system_clock::time_point t,
+                                         long seq);
+
+// Writes `data` to a temporary file beside `path` and renames it into place,
+// so a reader (nginx, a cron job) never sees half a file and a failed write
+// leaves the previous file untouched. Errors: kOutput with the path and
+// strerror; the temporary file is removed.
+[[nodiscard]] Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data);
+
+// Fails with kOutput when a file cannot be created beside `path` (missing or
+// read-only folder, no permission), so tools fail at start, not after the
+// first grab. Creates and removes a temporary file.
+[[nodiscard]] Status check_can_create(const std::filesystem::path& path);
+
+// Writes everything to `fd`, retrying short writes and EINTR. Returns false
+// when the reader went away (EPIPE: `| head`), an Error (kOutput) for any
+// other failure. SIGPIPE must be ignored (install_signal_handlers does).
+[[nodiscard]] Result<bool> write_all(int fd, std::span<const std::uint8_t> data, std::string_view what);
+
+}  // namespace cctv

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// Reconnecting packet reader: backoff, stall detection, fatal-vs-retryable errors.
+#include "cctv/live_source.hpp"
+
+#include <thread>
+
+#include "cctv/log.hpp"
+#include "cctv/signals.hpp"
+
+namespace cctv {
+
+namespace {
+
+// Errors that a retry cannot fix while the camera has never worked: the
+// user's configuration is wrong.
+bool fatal_at_first(ExitCode c) {
+  return c == ExitCode::kUsage || c == ExitCode::kAuth || c == ExitCode::kNotFound ||
+         c == ExitCode::kUnsupported;
+}
+
+Error interrupted(const std::string& url) { return {ExitCode::kFailure, url + ": interrupted", ""}; }
+
+}  // namespace
+
+LiveSource::LiveSource(std::string url, LiveOptions opts)
+    : url_(std::move(url)), display_url_(redact(url_)), opts_(std::move(opts)), backoff_(opts_.backoff) {
+  opts_.source.read_timeout = opts_.stall_timeout;
+}
+
+bool LiveSource::take_new_connection() { return std::exchange(new_connection_, false); }
+
+Status LiveSource::connect() {
+  auto s = Source::open(url_, opts_.source);
+  if (!s) return fail(s.error());
+  display_url_ = s->display_url();
+  source_.emplace(std::move(*s));
+  new_connection_ = true;
+  if (ever_connected_) {
+    ++reconnects_;
+    log_info("{}: reconnected", display_url_);
+  }
+  ever_connected_ = true;
+  backoff_.connected(Clock::now());
+  return {};
+}
+
+Status LiveSource::wait_before_retry(const Error& why) {
+  if (why.code == ExitCode::kUsage || (!ever_connected_ && fatal_at_first(why.code))) return fail(why);
+  const auto delay = backoff_.next_delay(Clock::now());
+  if (!delay) return fail(why);
+  log_warn("{}; retrying in {:.1f} s", why.what(), delay->count() / 1000.0);
+  const auto until = Clock::now() + *delay;
+  while (Clock::now() < until) {
+    if (stop_requested()) return fail(interrupted(display_url_));
+    std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
+  }
+  return {};
+}
+
+Result<bool> LiveSource::read(AVPacket* pkt) {
+  // Each iteration either returns or makes one bounded attempt; the number of
+  // attempts is bounded by backoff.max_retries and by stop_requested().
+  for (;;) {
+    if (stop_requested()) return fail(interrupted(display_url_));
+    if (!source_) {
+      if (auto c = connect(); !c) {
+        if (auto w = wait_before_retry(c.error()); !w) return fail(w.error());
+        continue;
+      }
+    }
+    auto r = source_->read(pkt);
+    if (r) return *r;  // a packet, or the end of a file
+    source_.reset();
+    if (stop_requested()) return fail(interrupted(display_url_));
+    if (auto w = wait_before_retry(r.error()); !w) return fail(w.error());
+  }
+}
+
+}  // namespace cctv

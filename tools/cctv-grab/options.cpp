@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// cctv-grab's options and their checks.
+#include "options.hpp"
+
+#include <memory>
+
+#include "grab.hpp"
+
+namespace cctv::embedded {
+extern const char* const cctv_grab_man_template;
+}
+
+namespace cctv::grab {
+
+const ToolSpec kSpec{
+    "cctv-grab",
+    "Write a JPEG snapshot of a camera, a timelapse, or a stream of JPEGs for a pipe",
+    embedded::cctv_grab_man_template,
+};
+
+namespace {
+
+void add_output_options(CLI::App& app, Options& o) {
+  app.add_option("-o,--output", o.output,
+                 "Output file or pattern (strftime fields, %N sequence number); - for stdout "
+                 "[default: snapshot.jpg, or - with --stream]")
+      ->type_name("FILE");
+  auto* q = app.add_option("--quality", o.jpeg.quality, "JPEG quality")
+                ->check(CLI::Range(1, 100))
+                ->default_str("85")
+                ->type_name("Q");
+  app.add_option("--width", o.jpeg.width, "Scale to this width (keeps the aspect ratio unless --height is given)")
+      ->check(CLI::Range(16, 16384))
+      ->type_name("W");
+  app.add_option("--height", o.jpeg.height, "Scale to this height (keeps the aspect ratio unless --width is given)")
+      ->check(CLI::Range(16, 16384))
+      ->type_name("H");
+  app.add_flag("--keyframe", o.keyframe_only, "Use keyframes only; cheaper for long timelapse intervals");
+  app.callback([&o, q] { o.quality_given = q->count() > 0; });
+}
+
+void add_series_options(CLI::App& app, Options& o) {
+  app.add_option("--count", o.count, "Number of JPEGs to write; 0 until stopped [default: 1, or 0 with --stream]")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("N");
+  app.add_option("--interval", o.interval, "Seconds between timelapse shots")
+      ->check(CLI::Range(0.01, 86400.0 * 365))
+      ->default_str("1")
+      ->type_name("SECONDS");
+  auto* stream = app.add_flag("--stream", o.stream, "Write a continuous stream of JPEGs (to stdout by default)");
+  app.add_option_function<std::string>(
+         "--format", [&o](const std::string& f) { o.format = f == "mpjpeg" ? StreamFormat::kMpjpeg : StreamFormat::kJpeg; },
+         "Stream format: concatenated JPEGs, or multipart/x-mixed-replace parts")
+      ->check(CLI::IsMember({"jpeg", "mpjpeg"}))
+      ->default_str("jpeg")
+      ->type_name("FORMAT")
+      ->needs(stream);
+  app.add_option("--fps", o.fps, "Highest rate of the stream (frames are skipped, never queued)")
+      ->check(CLI::Range(0.01, 1000.0))
+      ->type_name("F")
+      ->needs(stream);
+}
+
+void add_live_options(CLI::App& app, Options& o) {
+  const std::string group = "Input";
+  app.add_option("--retries", o.retries,
+                 "Reconnect attempts after a camera loss [default: 0 for one snapshot, else unlimited]")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("N")
+      ->group(group);
+  app.add_option("--stall-timeout", o.stall_timeout, "Seconds without a packet that count as a camera loss")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->default_str("10")
+      ->type_name("SECONDS")
+      ->group(group);
+}
+
+}  // namespace
+
+ToolRun define(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  app.add_option("URL", o->url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH")
+      ->required()
+      ->type_name("URL");
+  add_output_options(app, *o);
+  add_series_options(app, *o);
+  add_input_options(app, o->input);
+  add_live_options(app, *o);
+  return [o]() -> cctv::Result<ExitCode> {
+    if (auto u = parse_source_url(o->url); !u) return fail(u.error());
+    if (auto s = resolve_credentials(o->input); !s) return fail(s.error());
+    if (o->output.empty()) o->output = o->stream ? "-" : "snapshot.jpg";
+    return run(*o);
+  };
+}
+
+}  // namespace cctv::grab
