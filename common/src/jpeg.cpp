@@ -68,7 +68,8 @@ struct JpegEncoder::State {
   Status compress(const std::array<const unsigned char*, 3>& planes, const std::array<int, 3>& strides,
                   int w, int h, int subsamp, std::vector<std::uint8_t>& out);
   Result<const AVFrame*> to_yuv420(const AVFrame& in, Size size);
-  const AVFrame* expand_range(const AVFrame& in, int subsamp);
+  Result<const AVFrame*> expand_range(const AVFrame& in, int subsamp);
+  bool ensure_scratch(int w, int h, int format);
 };
 
 Status JpegEncoder::State::compress(const std::array<const unsigned char*, 3>& planes,
@@ -91,30 +92,30 @@ Status JpegEncoder::State::compress(const std::array<const unsigned char*, 3>& p
 Result<const AVFrame*> JpegEncoder::State::to_yuv420(const AVFrame& in, Size size) {
   const auto src_fmt = static_cast<AVPixelFormat>(in.format);
   sws.reset(sws_getCachedContext(sws.release(), in.width, in.height, src_fmt, size.width, size.height,
-                                 AV_PIX_FMT_YUVJ420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
+                                 AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
   if (!sws) return fail(ExitCode::kUnsupported, "cannot convert frames of this pixel format");
-  // Expand limited range while scaling, so the output is JFIF full range.
-  const int* coefs = sws_getCoefficients(SWS_CS_DEFAULT);
-  sws_setColorspaceDetails(sws.get(), coefs, is_full_range(in) ? 1 : 0, coefs, 1, 0, 1 << 16, 1 << 16);
-  if (scratch->width != size.width || scratch->height != size.height || scratch->format != AV_PIX_FMT_YUVJ420P) {
-    av_frame_unref(scratch.get());
-    scratch->width = size.width;
-    scratch->height = size.height;
-    scratch->format = AV_PIX_FMT_YUVJ420P;
-    if (av_frame_get_buffer(scratch.get(), 0) < 0) return fail(ExitCode::kFailure, "out of memory");
-  }
+  if (!ensure_scratch(size.width, size.height, AV_PIX_FMT_YUV420P)) return fail(ExitCode::kFailure, "out of memory");
   sws_scale(sws.get(), in.data, in.linesize, 0, in.height, scratch->data, scratch->linesize);
+  // swscale's unscaled paths ignore range conversion; expand_range() does it for all paths.
+  scratch->color_range = is_full_range(in) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
   return scratch.get();
 }
 
-const AVFrame* JpegEncoder::State::expand_range(const AVFrame& in, int subsamp) {
+bool JpegEncoder::State::ensure_scratch(int w, int h, int format) {
+  if (scratch->width == w && scratch->height == h && scratch->format == format) return true;
+  av_frame_unref(scratch.get());
+  scratch->width = w;
+  scratch->height = h;
+  scratch->format = format;
+  return av_frame_get_buffer(scratch.get(), 0) == 0;
+}
+
+// Returns `in` itself when it is full range already; otherwise the expanded
+// planes in `scratch` (in place when `in` is the scratch frame).
+Result<const AVFrame*> JpegEncoder::State::expand_range(const AVFrame& in, int subsamp) {
   if (is_full_range(in)) return &in;
-  if (scratch->width != in.width || scratch->height != in.height || scratch->format != in.format) {
-    av_frame_unref(scratch.get());
-    scratch->width = in.width;
-    scratch->height = in.height;
-    scratch->format = in.format;
-    if (av_frame_get_buffer(scratch.get(), 0) < 0) return &in;
+  if (&in != scratch.get() && !ensure_scratch(in.width, in.height, in.format)) {
+    return fail(ExitCode::kFailure, "out of memory");
   }
   const int planes = subsamp == TJSAMP_GRAY ? 1 : 3;
   for (int p = 0; p < planes; ++p) {
@@ -127,6 +128,7 @@ const AVFrame* JpegEncoder::State::expand_range(const AVFrame& in, int subsamp) 
       for (int x = 0; x < pw; ++x) dst[x] = lut[src[x]];
     }
   }
+  scratch->color_range = AVCOL_RANGE_JPEG;
   return scratch.get();
 }
 
@@ -157,9 +159,10 @@ Status JpegEncoder::encode(const AVFrame& frame, std::vector<std::uint8_t>& out)
     if (!converted) return fail(converted.error());
     src = *converted;
     subsamp = TJSAMP_420;
-  } else {
-    src = s_->expand_range(frame, subsamp);
   }
+  auto expanded = s_->expand_range(*src, subsamp);
+  if (!expanded) return fail(expanded.error());
+  src = *expanded;
   return s_->compress({src->data[0], src->data[1], src->data[2]},
                       {src->linesize[0], src->linesize[1], src->linesize[2]}, size.width, size.height,
                       subsamp, out);
