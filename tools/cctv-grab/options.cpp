@@ -41,10 +41,10 @@ void add_output_options(CLI::App& app, Options& o) {
 
 void add_series_options(CLI::App& app, Options& o) {
   app.add_option("--count", o.count, "Number of JPEGs to write; 0 until stopped [default: 1, or 0 with --stream]")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0L, 1000000000L))
       ->type_name("N");
   app.add_option("--interval", o.interval, "Seconds between timelapse shots")
-      ->check(CLI::Range(0.01, 86400.0 * 365))
+      ->check(CLI::Range(0.01, 86400.0))
       ->default_str("1")
       ->type_name("SECONDS");
   auto* stream = app.add_flag("--stream", o.stream, "Write a continuous stream of JPEGs (to stdout by default)");
@@ -65,7 +65,7 @@ void add_live_options(CLI::App& app, Options& o) {
   const std::string group = "Input";
   app.add_option("--retries", o.retries,
                  "Reconnect attempts after a camera loss [default: 0 for one snapshot, else unlimited]")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0L, 1000000000L))
       ->type_name("N")
       ->group(group);
   app.add_option("--stall-timeout", o.stall_timeout, "Seconds without a packet that count as a camera loss")

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Man pages and shell completions generated from a tool's CLI11 definition.
+// Each function returns an empty string if generation fails internally: no
+// exception leaves these functions.
 #pragma once
 
 #include <string>
