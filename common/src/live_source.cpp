@@ -18,6 +18,8 @@ bool fatal_at_first(ExitCode c) {
          c == ExitCode::kUnsupported;
 }
 
+bool is_live(SourceKind k) { return k != SourceKind::kFile && k != SourceKind::kLavfi; }
+
 Error interrupted(const std::string& url) { return {ExitCode::kFailure, url + ": interrupted", ""}; }
 
 }  // namespace
@@ -69,10 +71,13 @@ Result<bool> LiveSource::read(AVPacket* pkt) {
       }
     }
     auto r = source_->read(pkt);
-    if (r) return *r;  // a packet, or the end of a file
+    if (r && (*r || !is_live(source_->url().kind))) return *r;  // a packet, or the end of a file
+    // A camera never ends its stream: EOF means it closed the connection.
+    const Error why = r ? Error{ExitCode::kUnreachable, display_url_ + ": the camera closed the stream", ""}
+                        : r.error();
     source_.reset();
     if (stop_requested()) return fail(interrupted(display_url_));
-    if (auto w = wait_before_retry(r.error()); !w) return fail(w.error());
+    if (auto w = wait_before_retry(why); !w) return fail(w.error());
   }
 }
 

@@ -19,12 +19,12 @@ namespace {
 
 double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
-bool is_single(const Options& o) { return !o.stream && o.count == 1; }
-
 long effective_count(const Options& o) {
   if (o.count >= 0) return o.count;
   return o.stream ? 0 : 1;
 }
+
+bool is_single(const Options& o) { return !o.stream && effective_count(o) == 1; }
 
 LiveOptions live_options(const Options& o) {
   LiveOptions l;

@@ -171,6 +171,9 @@ cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const a
       av_parser_init(st.codecpar->codec_id), &av_parser_close);
   if (!parser && !intra_only) return {};
   if (parser) parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
+  // H.264 timing counts fields; its decoder sets ticks_per_frame = 2 at init
+  // and the parser's frame rate assumes it (else 25 fps reads as 50).
+  if (st.codecpar->codec_id == AV_CODEC_ID_H264) ctx->ticks_per_frame = 2;
   const auto limit = Clock::now() + opts.input.source.timeout;
   for (int seen = 0; seen < 5 && Clock::now() < limit;) {
     auto more = src.read(pkt.get());
@@ -191,6 +194,7 @@ cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const a
       if (const char* prof = avcodec_profile_name(ctx->codec_id, ctx->profile)) r.video->profile = prof;
       if (auto lvl = level_text(ctx->codec_id, ctx->level); !lvl.empty()) r.video->level = lvl;
       if (parser->format >= 0) r.video->pix_fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(parser->format));
+      if (double fr = q2d_or_zero(ctx->framerate); fr > 0) r.video->fps_declared = fr;
       return {};
     }
   }

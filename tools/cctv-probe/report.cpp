@@ -34,8 +34,9 @@ void add(std::string& out, std::string_view key, std::string_view value) {
   out += fmt::format("  {:<10} {}\n", key, value);
 }
 
-boost::json::value opt_num(const std::optional<double>& v) {
-  return v ? boost::json::value(std::round(*v * 10) / 10) : boost::json::value(nullptr);
+// Milliseconds as whole numbers: finer is noise, and integers print plainly.
+boost::json::value opt_ms(const std::optional<double>& v) {
+  return v ? boost::json::value(std::llround(*v)) : boost::json::value(nullptr);
 }
 
 boost::json::value str_or_null(const std::string& s) {
@@ -63,7 +64,7 @@ boost::json::value measured_json(const Measured& m) {
       {"fps", r3(m.fps)},
       {"gop_frames", m.keyframes > 1 ? boost::json::value(r3(m.gop_frames)) : boost::json::value(nullptr)},
       {"gop_seconds", m.keyframes > 1 ? boost::json::value(r3(m.gop_seconds)) : boost::json::value(nullptr)},
-      {"bitrate_kbps", r3(m.bitrate_kbps)},
+      {"bitrate_kbps", std::llround(m.bitrate_kbps)},
   };
 }
 
@@ -74,8 +75,8 @@ boost::json::value result_json(const ProbeResult& r) {
       {"exit_code", to_int(r.code)},
       {"error", str_or_null(r.error)},
       {"transport", str_or_null(r.transport)},
-      {"connect_ms", opt_num(r.connect_ms)},
-      {"keyframe_ms", opt_num(r.keyframe_ms)},
+      {"connect_ms", opt_ms(r.connect_ms)},
+      {"keyframe_ms", opt_ms(r.keyframe_ms)},
   };
   o["video"] = r.video ? video_json(*r.video) : boost::json::value(nullptr);
   o["audio"] = r.audio ? boost::json::value(boost::json::object{{"codec", r.audio->codec},

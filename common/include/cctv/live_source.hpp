@@ -29,7 +29,8 @@ class LiveSource {
   LiveSource(std::string url, LiveOptions opts);
 
   // Reads the next packet, connecting or reconnecting first as needed.
-  // Returns false at the end of a file source. Errors: the first connect's
+  // Returns false at the end of a file source; a network source that ends
+  // its stream is a lost camera and is reconnected. Errors: the first connect's
   // fatal failures, retries exhausted (the last failure), or kFailure
   // "interrupted" once a stop was requested (signals.hpp).
   [[nodiscard]] Result<bool> read(AVPacket* pkt);

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+// Helpers for integration tests: run built tools with deadlines, the RTSP camera fixture, temp dirs, sockets.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cctv::test {
+
+using namespace std::chrono_literals;
+
+// Environment changes for a child: each entry sets (overrides) a variable of the
+// inherited environment; an entry with an empty value removes the variable.
+using EnvChanges = std::vector<std::pair<std::string, std::string>>;
+
+// Folder of the built tools and of cctv-test-camera (${PROJECT_BINARY_DIR}/bin).
+std::filesystem::path bin_dir();
+
+// Folder of the camera fixture's clips (h264.h264, h265.hevc, mjpeg.mjpeg, pcma.alaw).
+std::filesystem::path media_dir();
+
+// Resolves argv[0] of run_tool() and Process::start(): a name with a '/' is a
+// path; otherwise bin_dir()/name if it exists, else a program found on $PATH.
+// Throws std::runtime_error when nothing is found.
+std::filesystem::path resolve_program(const std::string& name);
+
+struct RunResult {
+  int exit_code = -1;  // the exit status, or 128 + signal number if a signal ended it
+  std::string out;     // everything the child wrote to stdout
+  std::string err;     // everything the child wrote to stderr
+  double seconds = 0;  // wall time from start to exit (steady_clock)
+  bool timed_out = false;  // the deadline passed and the child was killed (SIGKILL)
+};
+
+// Runs argv (see resolve_program() for argv[0]) to completion, feeding it
+// `stdin_data` then EOF and capturing stdout and stderr whole (read
+// concurrently, so large outputs cannot deadlock). When `deadline` passes the
+// child is killed with SIGKILL and `timed_out` is set; run_tool() never takes
+// much longer than `deadline`.
+// Throws std::runtime_error when the program cannot be found or started.
+// Thread safe: tests may call it from several threads at once.
+RunResult run_tool(const std::vector<std::string>& argv,
+                   std::chrono::milliseconds deadline = 30s, const EnvChanges& env = {},
+                   const std::string& stdin_data = "");
+
+// A long-running child (a server, a recorder) whose stdout is read line by
+// line while it runs; stderr is captured in the background. Its stdin is a
+// pipe that stays open until close_stdin() or destruction.
+// Not thread safe: use one Process from one thread. The child gets SIGKILL if
+// the thread that started it exits first (PR_SET_PDEATHSIG), so a crashed or
+// killed test binary leaves no server behind.
+class Process {
+ public:
+  Process();
+  // Starts argv at once (see start()).
+  explicit Process(const std::vector<std::string>& argv, const EnvChanges& env = {});
+  // Kills the child (SIGKILL) if it still runs, and reaps it.
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Starts argv (argv[0] as for run_tool()). Throws std::runtime_error when the
+  // program cannot be found or started, or when a child is still running.
+  void start(const std::vector<std::string>& argv, const EnvChanges& env = {});
+
+  // Returns the next line of the child's stdout without its line ending, or
+  // nullopt when none arrived within `timeout` or stdout reached EOF.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+
+  // Writes `data` to the child's stdin in the background (never blocks).
+  void write_stdin(std::string data);
+  // Closes the child's stdin after the pending writes.
+  void close_stdin();
+
+  // Sends `signal_number` (SIGTERM, SIGINT, ...) if the child still runs.
+  void signal(int signal_number);
+
+  // Waits up to `timeout` for the child to exit; returns its exit status
+  // (128 + signal number if a signal ended it), or nullopt if it still runs.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+  // SIGKILL if still running, then reap; returns the exit status (128 + signal).
+  // No-op returning the status if it had already exited.
+  int kill();
+
+  bool running() const;
+  int pid() const;
+  // Everything the child wrote to stderr so far.
+  std::string stderr_text() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct CameraOptions {
+  std::string auth = "both";  // RTSP auth methods on /auth: "basic", "digest" or "both"
+  std::string user = "admin";
+  std::string password = "secret";
+  int port = 0;  // 0: a free port chosen by the camera
+};
+
+// RAII over cctv-test-camera, the gst-rtsp-server fixture serving on 127.0.0.1:
+//   /h264       H.264 1280x720 25 fps, GOP 50 (2 s), no B-frames
+//   /h265       H.265 1280x720 25 fps, GOP 50
+//   /mjpeg      MJPEG (RTP/JPEG) 640x360 25 fps
+//   /h264-pcma  H.264 as /h264 plus G.711 A-law 8 kHz mono
+//   /auth       as /h264, but needs the configured user and password
+// Any other path answers 404. Every mount runs in real time from start-up, with
+// or without clients: a client joins mid-GOP, as with a real camera.
+class Camera {
+ public:
+  // Starts the camera and waits (at most 10 s) until it listens.
+  // Throws std::runtime_error, with the camera's stderr, if it does not start.
+  explicit Camera(CameraOptions options = {});
+  // Stops the camera (see stop()).
+  ~Camera();
+  Camera(const Camera&) = delete;
+  Camera& operator=(const Camera&) = delete;
+
+  int port() const { return port_; }
+  // "rtsp://127.0.0.1:PORT/mount" (a leading '/' in `mount` is optional).
+  std::string url(std::string_view mount) const;
+  // As url(), with percent-encoded credentials: "rtsp://user:password@127.0.0.1:PORT/mount".
+  std::string url_with_auth(std::string_view mount, std::string_view user,
+                            std::string_view password) const;
+
+  // SIGTERM, then SIGKILL if it has not exited within 5 s. Returns the exit
+  // status (0 after a clean SIGTERM), or nullopt if it was not running.
+  std::optional<int> stop();
+  // Starts it again on the same port (an outage ends); waits for it as the
+  // constructor does. No-op if it runs. Throws std::runtime_error on failure.
+  void start();
+  bool running() const;
+  // What the camera (the current or last run) wrote to stderr, for test diagnostics.
+  std::string stderr_text() const;
+
+ private:
+  void launch(std::chrono::steady_clock::time_point deadline);
+
+  CameraOptions options_;
+  int port_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+ public:
+  // Throws std::runtime_error if the directory cannot be made.
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A TCP listener on 127.0.0.1 (a free port) that accepts every connection and
+// never writes a byte: a camera that takes the connection and then says
+// nothing. Connections stay open until destruction.
+class SilentListener {
+ public:
+  // Throws std::runtime_error if it cannot listen.
+  SilentListener();
+  // Stops the background thread and closes every connection.
+  ~SilentListener();
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  int port() const { return port_; }
+  // Connections accepted so far.
+  int accepted() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+// A port on 127.0.0.1 with nothing listening (bound once to find it, then closed).
+// Throws std::runtime_error if no socket can be bound.
+int closed_port();
+
+}  // namespace cctv::test
