@@ -129,10 +129,9 @@ void add_generate_option(CLI::App& app, const ToolSpec& spec) {
       ->group("");
 }
 
-void print_error(const ToolSpec& spec, std::string_view message) {
-  if (!log_enabled(LogLevel::kError)) return;
-  const std::string line = fmt::format("{}: error: {}\n", spec.name, redact(message));
-  std::fwrite(line.data(), 1, line.size(), stderr);
+// The single "cctv-x: error: ..." line (with a journald priority under systemd).
+void print_error(std::string_view message) {
+  if (log_enabled(LogLevel::kError)) log_line(LogLevel::kError, message);
 }
 
 }  // namespace
@@ -150,7 +149,8 @@ int tool_main(int argc, char** argv, const ToolSpec& spec, const std::function<T
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version, --generate
-    print_error(spec, std::string(e.what()) + " (see --help)");
+    log_init(spec.name, LogLevel::kError);
+    print_error(std::string(e.what()) + " (see --help)");
     return to_int(ExitCode::kUsage);
   }
   log_init(spec.name, effective_level(log_opts));
@@ -158,12 +158,12 @@ int tool_main(int argc, char** argv, const ToolSpec& spec, const std::function<T
   try {
     Result<ExitCode> r = run();
     if (!r) {
-      print_error(spec, r.error().what());
+      print_error(r.error().what());
       return to_int(r.error().code);
     }
     return to_int(*r);
   } catch (const std::exception& e) {
-    print_error(spec, std::string("internal error: ") + e.what());
+    print_error(std::string("internal error: ") + e.what());
     return to_int(ExitCode::kFailure);
   }
 }
