@@ -178,6 +178,32 @@ BOOST_AUTO_TEST_CASE(mjpeg_pass_through_is_byte_identical_to_the_cameras_frames)
   for (const auto& f : grabbed) BOOST_TEST(camera_frames.count(slurp(f)) == 1u, f << " is not a camera frame");
 }
 
+BOOST_AUTO_TEST_CASE(http_mjpeg_camera_is_passed_through_byte_for_byte) {
+  TempDir tmp;
+  const fs::path source = tmp.path() / "source";
+  const fs::path ours = tmp.path() / "ours";
+  fs::create_directories(source);
+  fs::create_directories(ours);
+  // The clip's own JPEGs, split by FFmpeg.
+  BOOST_REQUIRE_EQUAL(run_tool({"ffmpeg", "-v", "error", "-i", (media_dir() / "mjpeg.mjpeg").string(), "-c", "copy",
+                                "-f", "image2", (source / "%04d.jpg").string()})
+                          .exit_code,
+                      0);
+  // An HTTP multipart camera: FFmpeg's own HTTP server mode, one client.
+  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/cam.mjpg";
+  Process camera_http({"ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", (media_dir() / "mjpeg.mjpeg").string(),
+                       "-c", "copy", "-f", "mpjpeg", "-listen", "1", url});
+  const RunResult r =
+      run_grab({"--retries", "20", "--count", "3", "--interval", "0.2", "-o", (ours / "%N.jpg").string(), url});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::set<std::string> frames;
+  for (const auto& f : files_in(source)) frames.insert(slurp(f));
+  BOOST_REQUIRE_EQUAL(frames.size(), 250u);
+  const auto grabbed = files_in(ours);
+  BOOST_REQUIRE_EQUAL(grabbed.size(), 3u);
+  for (const auto& f : grabbed) BOOST_TEST(frames.count(slurp(f)) == 1u, f << " is not one of the clip's JPEGs");
+}
+
 BOOST_AUTO_TEST_CASE(timelapse_survives_a_camera_outage) {
   TempDir tmp;
   Camera cam;  // its own camera: this test stops it
