@@ -18,8 +18,6 @@ bool fatal_at_first(ExitCode c) {
          c == ExitCode::kUnsupported;
 }
 
-bool is_live(SourceKind k) { return k != SourceKind::kFile && k != SourceKind::kLavfi; }
-
 Error interrupted(const std::string& url) { return {ExitCode::kFailure, url + ": interrupted", ""}; }
 
 }  // namespace
@@ -71,7 +69,7 @@ Result<bool> LiveSource::read(AVPacket* pkt) {
       }
     }
     auto r = source_->read(pkt);
-    if (r && (*r || !is_live(source_->url().kind))) return *r;  // a packet, or the end of a file
+    if (r && (*r || !is_network(source_->url().kind))) return *r;  // a packet, or the end of a file
     // A camera never ends its stream: EOF means it closed the connection.
     const Error why = r ? Error{ExitCode::kUnreachable, display_url_ + ": the camera closed the stream", ""}
                         : r.error();

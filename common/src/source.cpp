@@ -50,8 +50,6 @@ int interrupt_cb(void* opaque) {
   return 0;
 }
 
-bool is_network(SourceKind k) { return k != SourceKind::kFile && k != SourceKind::kLavfi; }
-
 std::string transport_of(const SourceUrl& url, const SourceOptions& opts) {
   switch (url.kind) {
     case SourceKind::kRtsp:
@@ -144,11 +142,11 @@ namespace {
 
 // Errors that depend on the kind of source: a DNS failure is EIO for FFmpeg,
 // a file it cannot parse is INVALIDDATA.
-Error refine(Error e, int averror, const SourceUrl& url) {
+Error refine(Error e, int averror, const SourceUrl& url, const std::string& display_url) {
   if (e.code != ExitCode::kFailure) return e;
   if (is_network(url.kind) && averror == AVERROR(EIO)) {
     e.code = ExitCode::kUnreachable;
-    e.message = redact(url.original) + ": cannot connect (DNS or network)";
+    e.message = display_url + ": cannot connect (DNS or network)";
   } else if (url.kind == SourceKind::kFile && averror == AVERROR_INVALIDDATA) {
     e.code = ExitCode::kUnsupported;
     e.message = url.path + ": unrecognised format";
@@ -182,7 +180,7 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
   const int rc = avformat_open_input(&ctx, ffmpeg_url(s->url, opts).c_str(), ifmt, &dict);
   av_dict_free(&dict);
   if (rc < 0) {  // avformat_open_input freed ctx
-    return fail(refine(classify_av_error(rc, s->display_url, s->timed_out, opts.timeout), rc, s->url));
+    return fail(refine(classify_av_error(rc, s->display_url, s->timed_out, opts.timeout), rc, s->url, s->display_url));
   }
   s->fmt.reset(ctx);
   s->video = av_find_best_stream(ctx, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);

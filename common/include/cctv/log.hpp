@@ -10,7 +10,7 @@ namespace cctv {
 
 enum class LogLevel { kQuiet = 0, kError = 1, kWarning = 2, kInfo = 3, kDebug = 4, kTrace = 5 };
 
-// Parses "quiet|error|warning|info|debug|trace"; nullopt-like false on failure.
+// Parses "quiet|error|warning|info|debug|trace" into `out`; false when unknown.
 bool parse_log_level(std::string_view text, LogLevel& out);
 
 // Configures the process-wide logger: `tool` prefixes every line
@@ -25,21 +25,19 @@ bool log_enabled(LogLevel level);
 // line is one write(2).
 void log_line(LogLevel level, std::string_view message);
 
+// Formats and writes one line when `level` is enabled (arguments are not
+// formatted otherwise).
 template <typename... Args>
-void log_error(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::kError)) log_line(LogLevel::kError, fmt::format(f, std::forward<Args>(args)...));
+void log_at(LogLevel level, fmt::format_string<Args...> f, Args&&... args) {
+  if (log_enabled(level)) log_line(level, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
-void log_warn(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::kWarning)) log_line(LogLevel::kWarning, fmt::format(f, std::forward<Args>(args)...));
-}
+void log_error(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kError, f, std::forward<Args>(args)...); }
 template <typename... Args>
-void log_info(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::kInfo)) log_line(LogLevel::kInfo, fmt::format(f, std::forward<Args>(args)...));
-}
+void log_warn(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kWarning, f, std::forward<Args>(args)...); }
 template <typename... Args>
-void log_debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::kDebug)) log_line(LogLevel::kDebug, fmt::format(f, std::forward<Args>(args)...));
-}
+void log_info(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kInfo, f, std::forward<Args>(args)...); }
+template <typename... Args>
+void log_debug(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kDebug, f, std::forward<Args>(args)...); }
 
 }  // namespace cctv

@@ -11,6 +11,10 @@ namespace cctv {
 
 enum class SourceKind { kRtsp, kRtsps, kHttp, kHttps, kFile, kLavfi };
 
+// A camera on the network (as opposed to a file or a lavfi graph): its end of
+// stream is a lost connection, and its URL may carry credentials.
+inline bool is_network(SourceKind k) { return k != SourceKind::kFile && k != SourceKind::kLavfi; }
+
 // A validated source. For kFile, `path` is the file path; for kLavfi, `path`
 // is the filter graph; for network kinds, host/port/path come from the URL.
 struct SourceUrl {
