@@ -121,8 +121,9 @@ void fail_result(ProbeResult& r, const Error& e) {
 }
 
 // Reads until the first keyframe of the video stream decodes; fills r.video.
+// `sampler` (optional) sees every video packet from that keyframe on.
 cctv::Status first_keyframe(Source& src, const Options& opts, Clock::time_point t0, ProbeResult& r,
-                            Sampler& sampler, const av::PacketPtr& pkt, bool have_packet = false) {
+                            Sampler* sampler, const av::PacketPtr& pkt, bool have_packet = false) {
   auto dec = Decoder::open(*src.video(), {.threads = 1, .low_delay = true});
   if (!dec) return fail(dec.error());
   auto frame = av::make_frame();
@@ -139,8 +140,10 @@ cctv::Status first_keyframe(Source& src, const Options& opts, Clock::time_point 
     if (pkt->stream_index != vi) continue;
     started = started || (pkt->flags & AV_PKT_FLAG_KEY) != 0;
     if (!started) continue;
-    sampler.video(*pkt);
-    sampler.bytes(pkt->size);
+    if (sampler != nullptr) {
+      sampler->video(*pkt);
+      sampler->bytes(pkt->size);
+    }
     if (auto s = dec->send(pkt.get()); !s) return s;
     auto got = dec->receive(frame.get());
     if (!got) return fail(got.error());
@@ -181,10 +184,7 @@ cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const a
     if (!*more) break;
     if (pkt->stream_index != st.index) continue;
     ++seen;
-    if (intra_only) {
-      Sampler unused(st.time_base);
-      return first_keyframe(src, opts, Clock::now(), r, unused, pkt, /*have_packet=*/true);
-    }
+    if (intra_only) return first_keyframe(src, opts, Clock::now(), r, nullptr, pkt, /*have_packet=*/true);
     uint8_t* out = nullptr;
     int out_size = 0;
     av_parser_parse2(parser.get(), ctx.get(), &out, &out_size, pkt->data, pkt->size, pkt->pts, pkt->dts, 0);
@@ -251,7 +251,7 @@ ProbeResult probe_one(const std::string& url, const Options& opts) {
   }
 
   Sampler sampler(src->video()->time_base);
-  cctv::Status s = first_keyframe(*src, opts, t0, r, sampler, pkt);
+  cctv::Status s = first_keyframe(*src, opts, t0, r, &sampler, pkt);
   if (s && opts.mode == Mode::kSample) {
     s = sample(*src, opts, sampler, pkt);
     if (s) r.measured = sampler.result();
