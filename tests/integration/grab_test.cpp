@@ -263,6 +263,41 @@ BOOST_AUTO_TEST_CASE(closed_pipe_ends_the_stream_quietly_with_exit_0) {
   BOOST_TEST(r.err.empty(), r.err);
 }
 
+BOOST_AUTO_TEST_CASE(keyframe_only_shots_are_a_gop_apart) {
+  TempDir tmp;
+  // Keyframes come every 2 s: three keyframe-only shots cannot take less
+  // than 4 s, whatever the interval asks; decoded frames would take 0.2 s.
+  const RunResult r = run_grab({"--keyframe", "--count", "3", "--interval", "0.1", "-o",
+                                (tmp.path() / "k%N.jpg").string(), camera().url("h264")});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  BOOST_TEST(files_in(tmp.path()).size() == 3u);
+  BOOST_TEST(r.seconds >= 3.9);
+}
+
+BOOST_AUTO_TEST_CASE(fps_caps_the_stream_rate) {
+  TempDir tmp;
+  const RunResult g = run_tool({"timeout", "--preserve-status", "-s", "TERM", "5", (bin_dir() / "cctv-grab").string(),
+                                "--stream", "--fps", "4", camera().url("mjpeg")},
+                               20s);
+  BOOST_TEST(g.exit_code == 0, g.err);
+  const fs::path out = tmp.path() / "capped.mjpeg";
+  std::ofstream(out, std::ios::binary) << g.out;
+  const RunResult r = run_tool({"ffprobe", "-v", "error", "-f", "mjpeg", "-count_frames", "-show_entries",
+                                "stream=nb_read_frames", "-of", "csv=p=0", out.string()});
+  BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+  const int frames = std::stoi(r.out);
+  BOOST_TEST(frames >= 10);  // about 5 s at 4 fps, not 125 frames at the camera's 25 fps
+  BOOST_TEST(frames <= 22);
+}
+
+BOOST_AUTO_TEST_CASE(failing_stdout_exits_7) {
+  const RunResult r = run_tool({"bash", "-c", "exec \"$0\" -o - \"$1\" > /dev/full",
+                                (bin_dir() / "cctv-grab").string(), camera().url("mjpeg")},
+                               20s);
+  BOOST_TEST(r.exit_code == 7);
+  BOOST_TEST(r.err.find("cannot write stdout") != std::string::npos, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(error_exit_codes_match_cctv_probe) {
   SilentListener silent;
   const std::string base = "rtsp://127.0.0.1:";
