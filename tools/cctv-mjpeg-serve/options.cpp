@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+// cctv-mjpeg-serve's options and their checks.
+#include "mjpeg_options.hpp"
+
+#include <charconv>
+#include <memory>
+#include <set>
+
+#include "cctv/url.hpp"
+#include "serve.hpp"
+
+namespace cctv::embedded {
+extern const char* const cctv_mjpeg_serve_man_template;
+}
+
+namespace cctv::mjpeg {
+
+const ToolSpec kSpec{
+    "cctv-mjpeg-serve",
+    "Serve live MJPEG views of cameras to browsers over HTTP, one encode per camera",
+    embedded::cctv_mjpeg_serve_man_template,
+};
+
+namespace {
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void add_camera_options(CLI::App& app, Options& o) {
+  app.add_option("URL", o.url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH; served as camera 'cam'")
+      ->type_name("URL");
+  app.add_option("--camera", o.camera_args, "Serve a camera as /NAME/ (NAME: a-z 0-9 _ -); repeatable")
+      ->type_name("NAME=URL");
+  app.add_option("--input", o.input_arg,
+                 "Read a JPEG stream (concatenated or multipart) from - (stdin) as camera 'stdin'")
+      ->check(CLI::IsMember({"-"}))
+      ->type_name("-");
+}
+
+void add_picture_options(CLI::App& app, Options& o) {
+  auto* q = app.add_option("--quality", o.jpeg.quality, "JPEG quality (disables MJPEG pass-through)")
+                ->check(CLI::Range(1, 100))
+                ->default_str("85")
+                ->type_name("Q");
+  app.add_option("--width", o.jpeg.width, "Scale to this width (keeps the aspect ratio unless --height is given)")
+      ->check(CLI::Range(16, 16384))
+      ->type_name("W");
+  app.add_option("--height", o.jpeg.height, "Scale to this height (keeps the aspect ratio unless --width is given)")
+      ->check(CLI::Range(16, 16384))
+      ->type_name("H");
+  app.add_option("--fps", o.fps, "Highest frame rate of every camera (frames are skipped, never queued)")
+      ->check(CLI::Range(0.01, 1000.0))
+      ->type_name("F");
+  app.callback([&o, q] { o.quality_given = q->count() > 0; });
+}
+
+void add_server_options(CLI::App& app, Options& o) {
+  app.add_option("--listen", o.listen, "Address and port to serve on; 0.0.0.0:PORT serves every interface")
+      ->default_str("127.0.0.1:8080")
+      ->type_name("ADDR:PORT");
+  app.add_option("--idle-timeout", o.idle_timeout, "Seconds a camera stays connected after its last viewer left")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->default_str("10")
+      ->type_name("SECONDS");
+  app.add_flag("--always-on", o.always_on, "Keep every camera connected, with or without viewers");
+  app.add_option("--max-clients", o.max_clients, "Most concurrent stream viewers; more get 503")
+      ->check(CLI::Range(1, 100000))
+      ->default_str("100")
+      ->type_name("N");
+}
+
+void add_live_options(CLI::App& app, Options& o) {
+  const std::string group = "Input";
+  app.add_option("--retries", o.retries, "Reconnect attempts after a camera loss before giving it up [default: unlimited]")
+      ->check(CLI::Range(0L, 1000000000L))
+      ->type_name("N")
+      ->group(group);
+  app.add_option("--stall-timeout", o.stall_timeout, "Seconds without a packet that count as a camera loss")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->default_str("10")
+      ->type_name("SECONDS")
+      ->group(group);
+}
+
+}  // namespace
+
+Result<CameraSpec> parse_camera_spec(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos) {
+    return fail(ExitCode::kUsage, "--camera '" + redact(text) + "': expected NAME=URL");
+  }
+  CameraSpec c{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+  if (!valid_name(c.name)) {
+    return fail(ExitCode::kUsage, "--camera: invalid name '" + c.name + "' (use a-z, 0-9, _ and -)");
+  }
+  if (c.url.empty()) return fail(ExitCode::kUsage, "--camera " + c.name + "=: empty URL");
+  return c;
+}
+
+Result<ListenAddress> parse_listen(std::string_view text) {
+  auto bad = [&] { return fail(ExitCode::kUsage, "--listen '" + std::string(text) + "': expected ADDR:PORT"); };
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return bad();
+  std::string_view host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return bad();  // a bare IPv6 address needs brackets
+  }
+  const std::string_view port = text.substr(colon + 1);
+  ListenAddress a{std::string(host), 0};
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), a.port);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || a.port < 0 || a.port > 65535) {
+    return bad();
+  }
+  return a;
+}
+
+Result<std::vector<CameraSpec>> collect_cameras(const Options& o) {
+  std::vector<CameraSpec> out;
+  if (!o.url.empty()) out.push_back({"cam", o.url});
+  for (const auto& arg : o.camera_args) {
+    auto c = parse_camera_spec(arg);
+    if (!c) return fail(c.error());
+    out.push_back(std::move(*c));
+  }
+  if (!o.input_arg.empty()) out.push_back({"stdin", std::string(kStdinUrl)});
+  if (out.empty()) return fail(ExitCode::kUsage, "no camera: give a URL, --camera NAME=URL or --input -");
+  std::set<std::string> names;
+  for (const auto& c : out) {
+    if (!names.insert(c.name).second) return fail(ExitCode::kUsage, "camera name '" + c.name + "' given twice");
+    if (c.is_stdin()) continue;
+    if (auto u = parse_source_url(c.url); !u) return fail(u.error());
+  }
+  return out;
+}
+
+ToolRun define(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  add_camera_options(app, *o);
+  add_picture_options(app, *o);
+  add_server_options(app, *o);
+  add_input_options(app, o->input);
+  add_live_options(app, *o);
+  return [o]() -> cctv::Result<ExitCode> {
+    auto cams = collect_cameras(*o);
+    if (!cams) return fail(cams.error());
+    o->cameras = std::move(*cams);
+    auto addr = parse_listen(o->listen);
+    if (!addr) return fail(addr.error());
+    o->address = *addr;
+    if (auto s = resolve_credentials(o->input); !s) return fail(s.error());
+    return run(*o);
+  };
+}
+
+}  // namespace cctv::mjpeg

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// What the server answers besides streams: the HTML page, /healthz JSON and /metrics text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hub.hpp"
+
+namespace cctv::mjpeg {
+
+// A camera as the pages see it: its name, redacted URL and current figures.
+struct CameraView {
+  std::string name;
+  std::string display_url;  // credentials already redacted
+  CameraStats stats;
+};
+
+// GET /: every camera live in an <img>, plain HTML and CSS (no script).
+std::string index_html(const std::vector<CameraView>& cameras);
+
+// GET /healthz: {"status":"ok"|"degraded","cameras":[{"name","url","connected",
+// "fps","last_frame_age_s","viewers","reconnects","frames_in","error"}]}.
+std::string healthz_json(const std::vector<CameraView>& cameras);
+
+// GET /metrics: Prometheus text exposition format 0.0.4, one family per
+// figure, one sample per camera (label camera="NAME").
+std::string metrics_text(const std::vector<CameraView>& cameras);
+
+// Escapes & < > " ' for HTML text and attributes.
+std::string html_escape(std::string_view text);
+
+}  // namespace cctv::mjpeg

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+// The HTTP server: listener, per-connection coroutine on its own strand, routes, MJPEG streaming.
+#include "server.hpp"
+
+#include <atomic>
+#include <charconv>
+#include <list>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+#include "cctv/log.hpp"
+#include "cctv/signals.hpp"
+#include "pages.hpp"
+
+namespace cctv::mjpeg {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kBoundary = "cctvframe";
+constexpr std::size_t kHeaderLimit = 8 * 1024;   // a browser's request is well under 2 KiB
+constexpr auto kHeaderTimeout = 10s;             // slowloris: the whole request header within this
+constexpr auto kWriteTimeout = 30s;              // a viewer that takes nothing for this long is dropped
+constexpr auto kFreshFrame = 1s;                 // a snapshot younger than this needs no wait
+
+double now_s() { return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count(); }
+
+// One client connection; lives in its coroutine and in the registry (weakly).
+struct Conn {
+  explicit Conn(tcp::socket s) : stream(std::move(s)), wake(stream.get_executor()) {}
+  beast::tcp_stream stream;
+  asio::steady_timer wake;  // a frame's arrival cancels it (see Subscription)
+};
+
+// A slot subscribed to a hub for as long as it lives; the capture thread's
+// put() wakes the connection through its strand.
+class Subscription {
+ public:
+  Subscription(Hub& hub, const std::shared_ptr<Conn>& conn, bool stream)
+      : hub_(hub), slot_(std::make_shared<ViewerSlot>()), stream_(stream) {
+    slot_->set_wake([w = std::weak_ptr<Conn>(conn), ex = conn->stream.get_executor()] {
+      asio::post(ex, [w] {
+        if (auto c = w.lock()) c->wake.cancel();
+      });
+    });
+    hub_.subscribe(slot_, stream_, stream ? milliseconds(kFreshFrame) : milliseconds(0));
+  }
+  ~Subscription() {
+    hub_.unsubscribe(slot_, stream_);
+    slot_->set_wake(nullptr);
+  }
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ViewerSlot& slot() { return *slot_; }
+
+ private:
+  Hub& hub_;
+  std::shared_ptr<ViewerSlot> slot_;
+  bool stream_;
+};
+
+struct Target {
+  std::string path;
+  std::optional<double> fps;  // ?fps=N
+  bool ok = true;
+};
+
+Target parse_target(std::string_view text) {
+  Target t;
+  auto u = boost::urls::parse_origin_form(text);
+  if (!u) return {{}, {}, false};
+  t.path = std::string(u->path());
+  for (const auto& p : u->params()) {
+    if (p.key != "fps") continue;
+    double v = 0;
+    auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), v);
+    if (ec != std::errc() || end != p.value.data() + p.value.size() || !(v > 0) || v > 1000) return {{}, {}, false};
+    t.fps = v;
+  }
+  return t;
+}
+
+using Response = http::response<http::string_body>;
+
+Response text_response(http::status status, std::string body, std::string_view type, const auto& req) {
+  Response res{status, req.version()};
+  res.set(http::field::server, "cctv-mjpeg-serve");
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();  // Content-Length stays the full size
+  return res;
+}
+
+Response error_response(http::status status, std::string_view why, const auto& req) {
+  return text_response(status, std::string(why) + "\n", "text/plain; charset=utf-8", req);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const Options& o, std::vector<std::shared_ptr<Hub>> h) : opts(o), hubs(std::move(h)) {
+    for (const auto& hub : hubs) by_name[hub->name()] = hub;
+  }
+
+  Options opts;
+  std::vector<std::shared_ptr<Hub>> hubs;
+  std::map<std::string, std::shared_ptr<Hub>, std::less<>> by_name;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::atomic<int> stream_viewers{0};
+  std::atomic<bool> stopping{false};
+  std::mutex conns_mu;
+  std::list<std::weak_ptr<Conn>> conns;
+
+  std::vector<CameraView> views() const {
+    std::vector<CameraView> out;
+    const auto now = SteadyClock::now();
+    for (const auto& h : hubs) out.push_back({h->name(), h->display_url(), h->stats(now)});
+    return out;
+  }
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> watch_stop();
+  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<bool> handle(std::shared_ptr<Conn> conn, const http::request<http::empty_body>& req);
+  asio::awaitable<void> stream(std::shared_ptr<Conn> conn, Hub& hub, std::optional<double> fps, bool head);
+  asio::awaitable<Response> snapshot(std::shared_ptr<Conn> conn, Hub& hub, const http::request<http::empty_body>& req);
+  asio::awaitable<JpegPtr> next_frame(Conn& conn, ViewerSlot& slot, SteadyClock::time_point deadline);
+  void close_all();
+};
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {  // ends when the acceptor is closed at shutdown
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kNoThrow);
+    if (stopping) co_return;
+    if (ec) {
+      // Out of descriptors (EMFILE) or similar: pause instead of spinning.
+      log_warn("accept: {}", ec.message());
+      asio::steady_timer t(ioc, 100ms);
+      co_await t.async_wait(kNoThrow);
+      continue;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, session(std::move(socket)), asio::detached);
+  }
+}
+
+// tool_main's handlers set the library's stop flag (which also interrupts the
+// capture threads' FFmpeg I/O); an asio::signal_set would replace those
+// handlers, so the server polls the flag instead.
+asio::awaitable<void> Server::Impl::watch_stop() {
+  asio::steady_timer t(ioc);
+  while (!stop_requested()) {
+    t.expires_after(100ms);
+    co_await t.async_wait(kNoThrow);
+  }
+  log_info("stopping: closing {} connection(s)", conns.size());
+  stopping = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  close_all();
+}
+
+void Server::Impl::close_all() {
+  std::lock_guard lock(conns_mu);
+  for (auto& w : conns) {
+    auto c = w.lock();
+    if (!c) continue;
+    asio::post(c->stream.get_executor(), [c] {
+      c->stream.cancel();
+      c->wake.cancel();
+      beast::error_code ec;
+      c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      c->stream.close();
+    });
+  }
+}
+
+asio::awaitable<JpegPtr> Server::Impl::next_frame(Conn& conn, ViewerSlot& slot, SteadyClock::time_point deadline) {
+  for (;;) {  // bounded by `deadline` and shutdown; woken by the slot
+    if (auto f = slot.take()) co_return f;
+    if (stopping || SteadyClock::now() >= deadline || !conn.stream.socket().is_open()) co_return nullptr;
+    // The check above and this wait start within one strand turn, so a
+    // wake-up posted in between cancels the wait rather than being lost.
+    conn.wake.expires_at(std::min(deadline, SteadyClock::now() + 1s));
+    co_await conn.wake.async_wait(kNoThrow);
+  }
+}
+
+asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn> conn, Hub& hub, std::optional<double> fps,
+                                           bool head) {
+  http::response<http::empty_body> res{http::status::ok, 11};
+  res.set(http::field::server, "cctv-mjpeg-serve");
+  res.set(http::field::content_type, fmt::format("multipart/x-mixed-replace; boundary={}", kBoundary));
+  res.set(http::field::cache_control, "no-cache, no-store, must-revalidate");
+  res.set(http::field::pragma, "no-cache");
+  res.set(http::field::connection, "close");
+  http::response_serializer<http::empty_body> sr{res};
+  conn->stream.expires_after(kWriteTimeout);
+  auto [ec, n] = co_await http::async_write_header(conn->stream, sr, kNoThrow);
+  if (ec || head) co_return;
+  Subscription sub(hub, conn, true);
+  FpsCap cap(fps.value_or(0));
+  std::string open = fmt::format("--{}\r\n", kBoundary);
+  std::tie(ec, n) = co_await asio::async_write(conn->stream, asio::buffer(open), kNoThrow);
+  const std::string close = fmt::format("\r\n--{}\r\n", kBoundary);
+  while (!ec) {  // ends when the viewer goes, a write times out, or at shutdown
+    JpegPtr f = co_await next_frame(*conn, sub.slot(), SteadyClock::time_point::max());
+    if (!f) break;
+    // ?fps=N: hold the frame until it is due; newer ones replace it meanwhile
+    // (each arrival cancels the wait, hence the loop; bounded by the cap's period).
+    while (!cap.due(now_s()) && !stopping && conn->stream.socket().is_open()) {
+      conn->wake.expires_at(SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                                     std::chrono::duration<double>(cap.next_due() - now_s())));
+      co_await conn->wake.async_wait(kNoThrow);
+      if (auto newer = sub.slot().take()) f = std::move(newer);
+    }
+    if (stopping) break;
+    cap.taken(now_s());
+    // The boundary goes right after the picture: Chromium shows a part only
+    // once the next boundary arrives, so a boundary sent with the next frame
+    // would show every frame one frame late.
+    const std::string part_head =
+        fmt::format("Content-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", f->bytes.size());
+    const std::array<asio::const_buffer, 3> bufs{asio::buffer(part_head), asio::buffer(f->bytes),
+                                                 asio::buffer(close)};
+    conn->stream.expires_after(kWriteTimeout);
+    std::tie(ec, n) = co_await asio::async_write(conn->stream, bufs, kNoThrow);
+    if (!ec) hub.count_sent(f->bytes.size());
+  }
+}
+
+asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn> conn, Hub& hub,
+                                                 const http::request<http::empty_body>& req) {
+  JpegPtr f = hub.latest();
+  const bool fresh = f && hub.stats(SteadyClock::now()).connected && SteadyClock::now() - f->captured < kFreshFrame;
+  if (!fresh) {  // connect on demand and wait for the next frame, within the input timeout
+    Subscription sub(hub, conn, false);
+    const auto deadline = SteadyClock::now() + opts.input.source.timeout + 2s;
+    if (auto next = co_await next_frame(*conn, sub.slot(), deadline)) f = std::move(next);
+  }
+  if (!f) co_return error_response(http::status::service_unavailable, "no frame from the camera yet", req);
+  Response res{http::status::ok, req.version()};
+  res.set(http::field::server, "cctv-mjpeg-serve");
+  res.set(http::field::content_type, "image/jpeg");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body().assign(f->bytes.begin(), f->bytes.end());
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();
+  hub.count_sent(f->bytes.size());
+  co_return res;
+}
+
+// Answers one request; false when the connection must close afterwards.
+asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn> conn, const http::request<http::empty_body>& req) {
+  const Target t = parse_target(req.target());
+  Response res;
+  std::shared_ptr<Hub> hub;
+  std::string_view leaf;
+  if (t.ok && t.path.size() > 1) {
+    const auto slash = t.path.find('/', 1);
+    if (slash != std::string::npos) {
+      auto it = by_name.find(std::string_view(t.path).substr(1, slash - 1));
+      if (it != by_name.end()) hub = it->second;
+      leaf = std::string_view(t.path).substr(slash + 1);
+    }
+  }
+  const bool is_stream = hub && leaf == "stream.mjpg";
+  const bool is_snapshot = hub && leaf == "snapshot.jpg";
+  const bool known = t.ok && (t.path == "/" || t.path == "/healthz" || t.path == "/metrics" || is_stream || is_snapshot);
+  const bool method_ok = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (!t.ok) {
+    res = error_response(http::status::bad_request, "bad request target", req);
+    res.keep_alive(false);
+  } else if (!known) {
+    res = error_response(http::status::not_found, "not found", req);
+  } else if (!method_ok) {
+    res = error_response(http::status::method_not_allowed, "only GET and HEAD", req);
+    res.set(http::field::allow, "GET, HEAD");
+  } else if (is_stream) {
+    if (stream_viewers.fetch_add(1) >= opts.max_clients) {
+      stream_viewers.fetch_sub(1);
+      res = error_response(http::status::service_unavailable, "too many viewers", req);
+      res.keep_alive(false);
+    } else {
+      co_await stream(conn, *hub, t.fps, req.method() == http::verb::head);
+      stream_viewers.fetch_sub(1);
+      co_return false;
+    }
+  } else if (is_snapshot) {
+    res = co_await snapshot(conn, *hub, req);
+  } else if (t.path == "/") {
+    res = text_response(http::status::ok, index_html(views()), "text/html; charset=utf-8", req);
+  } else if (t.path == "/healthz") {
+    res = text_response(http::status::ok, healthz_json(views()), "application/json", req);
+  } else {
+    res = text_response(http::status::ok, metrics_text(views()), "text/plain; version=0.0.4; charset=utf-8", req);
+  }
+  conn->stream.expires_after(kWriteTimeout);
+  auto [ec, n] = co_await http::async_write(conn->stream, res, kNoThrow);
+  co_return !ec && res.keep_alive() && !stopping;
+}
+
+asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+  auto conn = std::make_shared<Conn>(std::move(socket));
+  std::list<std::weak_ptr<Conn>>::iterator reg;
+  {
+    std::lock_guard lock(conns_mu);
+    reg = conns.insert(conns.end(), conn);
+  }
+  beast::flat_buffer buffer(kHeaderLimit);
+  for (bool again = !stopping; again;) {  // one turn per request on a keep-alive connection
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(kHeaderLimit);
+    conn->stream.expires_after(kHeaderTimeout);
+    auto [ec, n] = co_await http::async_read(conn->stream, buffer, parser, kNoThrow);
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || stopping) {
+      break;
+    }
+    if (ec) {  // malformed, oversized, or with a body: answer 400 and close
+      http::request<http::empty_body> dummy;
+      Response res = error_response(http::status::bad_request, "bad request: " + ec.message(), dummy);
+      res.keep_alive(false);
+      conn->stream.expires_after(5s);
+      co_await http::async_write(conn->stream, res, kNoThrow);
+      break;
+    }
+    again = co_await handle(conn, parser.get());
+  }
+  beast::error_code ignored;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->stream.close();
+  std::lock_guard lock(conns_mu);
+  conns.erase(reg);
+}
+
+Server::Server(const Options& o, std::vector<std::shared_ptr<Hub>> hubs)
+    : impl_(std::make_unique<Impl>(o, std::move(hubs))) {}
+
+Server::~Server() = default;
+
+Result<std::string> Server::listen() {
+  const ListenAddress& a = impl_->opts.address;
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(a.host, ec);
+  if (ec) return fail(ExitCode::kUsage, "--listen: '" + a.host + "' is not an IP address");
+  const tcp::endpoint ep(addr, static_cast<unsigned short>(a.port));
+  auto& acc = impl_->acceptor;
+  const std::string where = addr.is_v6() ? fmt::format("[{}]:{}", a.host, a.port) : fmt::format("{}:{}", a.host, a.port);
+  if (acc.open(ep.protocol(), ec); !ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ExitCode::kFailure, "cannot listen on " + where, ec.message());
+  const auto port = acc.local_endpoint(ec).port();
+  return addr.is_v6() ? fmt::format("http://[{}]:{}/", addr.to_string(), port)
+                      : fmt::format("http://{}:{}/", addr.to_string(), port);
+}
+
+void Server::run() {
+  auto& im = *impl_;
+  asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+  asio::co_spawn(im.ioc, im.watch_stop(), asio::detached);
+  // Two threads: sessions are strands, so one slow handler never blocks the rest.
+  std::thread second([&im] { im.ioc.run(); });
+  std::thread guard([&im] {
+    // Shutdown is bounded: connections get 3 s to close before the loop stops.
+    while (!im.stopping && !im.ioc.stopped()) std::this_thread::sleep_for(50ms);
+    for (int i = 0; i < 60 && !im.ioc.stopped(); ++i) std::this_thread::sleep_for(50ms);
+    im.ioc.stop();
+  });
+  im.ioc.run();
+  second.join();
+  guard.join();
+}
+
+}  // namespace cctv::mjpeg
