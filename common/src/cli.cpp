@@ -51,6 +51,22 @@ void add_input_options(CLI::App& app, InputCliOptions& o) {
       ->group(group);
 }
 
+void add_live_options(CLI::App& app, LiveCliOptions& o, const std::string& retries_default) {
+  const std::string group = "Input";
+  app.add_option("--retries", o.retries, "Reconnect attempts after a camera loss [default: " + retries_default + "]")
+      ->check(CLI::Range(0, 1000000000))
+      ->type_name("N")
+      ->group(group);
+  app.add_option_function<double>(
+         "--stall-timeout",
+         [&o](double s) { o.stall_timeout = std::chrono::milliseconds(std::lround(s * 1000)); },
+         "Seconds without a packet that count as a camera loss")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->default_str("10")
+      ->type_name("SECONDS")
+      ->group(group);
+}
+
 namespace {
 
 Result<std::string> read_first_line(const std::filesystem::path& p) {

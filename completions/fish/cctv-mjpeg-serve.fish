@@ -17,7 +17,7 @@ complete -c cctv-mjpeg-serve -l transport -x -a 'tcp udp' -d 'RTSP transport; tc
 complete -c cctv-mjpeg-serve -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-mjpeg-serve -l user -x -d 'Camera user name (overrides the URL\'s)'
 complete -c cctv-mjpeg-serve -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'
-complete -c cctv-mjpeg-serve -l retries -x -d 'Reconnect attempts after a camera loss before giving it up [default: unlimited]'
+complete -c cctv-mjpeg-serve -l retries -x -d 'Reconnect attempts after a camera loss [default: unlimited]'
 complete -c cctv-mjpeg-serve -l stall-timeout -x -d 'Seconds without a packet that count as a camera loss'
 complete -c cctv-mjpeg-serve -s q -l quiet -d 'Print errors only'
 complete -c cctv-mjpeg-serve -s v -l verbose -d 'More detail on stderr; repeat for debug (-vv) and trace (-vvv)'

@@ -29,8 +29,8 @@ bool is_single(const Options& o) { return !o.stream && effective_count(o) == 1; 
 LiveOptions live_options(const Options& o) {
   LiveOptions l;
   l.source = o.input.source;
-  l.backoff.max_retries = o.retries >= 0 ? o.retries : (is_single(o) ? 0 : -1);
-  l.stall_timeout = std::chrono::milliseconds(std::lround(o.stall_timeout * 1000));
+  l.backoff.max_retries = o.live.retries >= 0 ? o.live.retries : (is_single(o) ? 0 : -1);
+  l.stall_timeout = o.live.stall_timeout;
   return l;
 }
 

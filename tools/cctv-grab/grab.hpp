@@ -23,8 +23,7 @@ struct Options {
   bool stream = false;
   StreamFormat format = StreamFormat::kJpeg;
   double fps = 0;              // --stream rate cap; 0: every frame
-  int retries = -1;            // -1: 0 for one snapshot, forever otherwise
-  double stall_timeout = 10;
+  LiveCliOptions live;         // retries -1: 0 for one snapshot, forever otherwise
 };
 
 // The frames to write, in wall-clock terms: one snapshot, a series every

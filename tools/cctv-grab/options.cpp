@@ -61,20 +61,6 @@ void add_series_options(CLI::App& app, Options& o) {
       ->needs(stream);
 }
 
-void add_live_options(CLI::App& app, Options& o) {
-  const std::string group = "Input";
-  app.add_option("--retries", o.retries,
-                 "Reconnect attempts after a camera loss [default: 0 for one snapshot, else unlimited]")
-      ->check(CLI::Range(0L, 1000000000L))
-      ->type_name("N")
-      ->group(group);
-  app.add_option("--stall-timeout", o.stall_timeout, "Seconds without a packet that count as a camera loss")
-      ->check(CLI::Range(0.1, 3600.0))
-      ->default_str("10")
-      ->type_name("SECONDS")
-      ->group(group);
-}
-
 }  // namespace
 
 ToolRun define(CLI::App& app) {
@@ -85,7 +71,7 @@ ToolRun define(CLI::App& app) {
   add_output_options(app, *o);
   add_series_options(app, *o);
   add_input_options(app, o->input);
-  add_live_options(app, *o);
+  add_live_options(app, o->live, "0 for one snapshot, else unlimited");
   return [o]() -> cctv::Result<ExitCode> {
     if (auto u = parse_source_url(o->url); !u) return fail(u.error());
     if (auto s = resolve_credentials(o->input); !s) return fail(s.error());

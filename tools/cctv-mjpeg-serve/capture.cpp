@@ -124,7 +124,7 @@ class Loop {
  private:
   static BackoffPolicy backoff_policy(const Options& o) {
     BackoffPolicy p;
-    p.max_retries = static_cast<int>(std::min<long>(o.retries, 1'000'000'000L));
+    p.max_retries = o.live.retries;
     return p;
   }
   bool always() const { return s_.opts.always_on || s_.camera.is_stdin(); }
@@ -146,7 +146,7 @@ std::optional<Error> Loop::connection(bool& ended) {
   LiveOptions lo;
   lo.source = s_.opts.input.source;
   lo.backoff.max_retries = 0;  // this loop paces reconnects, so it can give up when nobody watches
-  lo.stall_timeout = ms(s_.opts.stall_timeout);
+  lo.stall_timeout = s_.opts.live.stall_timeout;
   LiveSource live(s_.camera.url, lo);
   Session session(s_, live);
   auto pkt = av::make_packet();
@@ -191,7 +191,7 @@ void Loop::run() {
     s_.hub->set_error(why.what());
     const auto delay = backoff_.next_delay(SteadyClock::now());
     if (!delay) {
-      log_error("{}: giving up after {} retries: {}", s_.camera.name, s_.opts.retries, why.what());
+      log_error("{}: giving up after {} retries: {}", s_.camera.name, s_.opts.live.retries, why.what());
       s_.hub->set_failed(why.what());
       return;
     }

@@ -44,8 +44,7 @@ struct Options {
   double idle_timeout = 10;    // seconds without viewers before disconnecting
   bool always_on = false;
   int max_clients = 100;
-  long retries = -1;           // -1: forever
-  double stall_timeout = 10;
+  LiveCliOptions live;         // retries -1: forever
 };
 
 // Parses "NAME=URL" (kUsage on a bad name or an empty URL; the URL itself is

@@ -75,19 +75,6 @@ void add_server_options(CLI::App& app, Options& o) {
       ->type_name("N");
 }
 
-void add_live_options(CLI::App& app, Options& o) {
-  const std::string group = "Input";
-  app.add_option("--retries", o.retries, "Reconnect attempts after a camera loss before giving it up [default: unlimited]")
-      ->check(CLI::Range(0L, 1000000000L))
-      ->type_name("N")
-      ->group(group);
-  app.add_option("--stall-timeout", o.stall_timeout, "Seconds without a packet that count as a camera loss")
-      ->check(CLI::Range(0.1, 3600.0))
-      ->default_str("10")
-      ->type_name("SECONDS")
-      ->group(group);
-}
-
 }  // namespace
 
 Result<CameraSpec> parse_camera_spec(std::string_view text) {
@@ -148,7 +135,7 @@ ToolRun define(CLI::App& app) {
   add_picture_options(app, *o);
   add_server_options(app, *o);
   add_input_options(app, o->input);
-  add_live_options(app, *o);
+  add_live_options(app, o->live, "unlimited");
   return [o]() -> cctv::Result<ExitCode> {
     auto cams = collect_cameras(*o);
     if (!cams) return fail(cams.error());

@@ -2,6 +2,7 @@
 // The one option vocabulary of every tool and tool_main(), the shared main().
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,16 @@ void add_input_options(CLI::App& app, InputCliOptions& opts);
 // opts.source. Fails with kUsage when --password-file cannot be read, or a
 // password source is given without --user.
 [[nodiscard]] Status resolve_credentials(InputCliOptions& opts);
+
+// --retries and --stall-timeout: the shared options of tools that keep a
+// camera connection (CONVENTIONS "Long-running tools").
+struct LiveCliOptions {
+  int retries = -1;  // -1: the tool's default (see add_live_options)
+  std::chrono::milliseconds stall_timeout{10'000};
+};
+// Adds them in the "Input" group; `retries_default` is the help text of the
+// default ("unlimited", "0 for one snapshot, else unlimited").
+void add_live_options(CLI::App& app, LiveCliOptions& opts, const std::string& retries_default);
 
 // Environment variables the tools read, documented in every man page.
 struct EnvVar {
