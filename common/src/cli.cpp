@@ -51,6 +51,25 @@ void add_input_options(CLI::App& app, InputCliOptions& o) {
       ->group(group);
 }
 
+void add_jpeg_options(CLI::App& app, JpegOptions& jpeg, bool& quality_given) {
+  app.add_option_function<int>(
+         "--quality",
+         [&jpeg, &quality_given](int q) {
+           jpeg.quality = q;
+           quality_given = true;
+         },
+         "JPEG quality; an explicit quality disables MJPEG pass-through")
+      ->check(CLI::Range(1, 100))
+      ->default_str("85")
+      ->type_name("Q");
+  app.add_option("--width", jpeg.width, "Scale to this width (keeps the aspect ratio unless --height is given)")
+      ->check(CLI::Range(16, 16384))
+      ->type_name("W");
+  app.add_option("--height", jpeg.height, "Scale to this height (keeps the aspect ratio unless --width is given)")
+      ->check(CLI::Range(16, 16384))
+      ->type_name("H");
+}
+
 void add_live_options(CLI::App& app, LiveCliOptions& o, const std::string& retries_default) {
   const std::string group = "Input";
   app.add_option("--retries", o.retries, "Reconnect attempts after a camera loss [default: " + retries_default + "]")

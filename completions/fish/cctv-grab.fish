@@ -4,7 +4,7 @@ complete -c cctv-grab -F
 complete -c cctv-grab -s h -l help -d 'Print this help message and exit'
 complete -c cctv-grab -l version -d 'Display program version information and exit'
 complete -c cctv-grab -s o -l output -r -F -d 'Output file or pattern (strftime fields, %N sequence number); - for stdout [default: snapshot.jpg, or - with --stream]'
-complete -c cctv-grab -l quality -x -d 'JPEG quality'
+complete -c cctv-grab -l quality -x -d 'JPEG quality; an explicit quality disables MJPEG pass-through'
 complete -c cctv-grab -l width -x -d 'Scale to this width (keeps the aspect ratio unless --height is given)'
 complete -c cctv-grab -l height -x -d 'Scale to this height (keeps the aspect ratio unless --width is given)'
 complete -c cctv-grab -l keyframe -d 'Use keyframes only; cheaper for long timelapse intervals'

@@ -25,18 +25,8 @@ void add_output_options(CLI::App& app, Options& o) {
                  "Output file or pattern (strftime fields, %N sequence number); - for stdout "
                  "[default: snapshot.jpg, or - with --stream]")
       ->type_name("FILE");
-  auto* q = app.add_option("--quality", o.jpeg.quality, "JPEG quality")
-                ->check(CLI::Range(1, 100))
-                ->default_str("85")
-                ->type_name("Q");
-  app.add_option("--width", o.jpeg.width, "Scale to this width (keeps the aspect ratio unless --height is given)")
-      ->check(CLI::Range(16, 16384))
-      ->type_name("W");
-  app.add_option("--height", o.jpeg.height, "Scale to this height (keeps the aspect ratio unless --width is given)")
-      ->check(CLI::Range(16, 16384))
-      ->type_name("H");
+  add_jpeg_options(app, o.jpeg, o.quality_given);
   app.add_flag("--keyframe", o.keyframe_only, "Use keyframes only; cheaper for long timelapse intervals");
-  app.callback([&o, q] { o.quality_given = q->count() > 0; });
 }
 
 void add_series_options(CLI::App& app, Options& o) {

@@ -38,26 +38,16 @@ void add_camera_options(CLI::App& app, Options& o) {
   app.add_option("--camera", o.camera_args, "Serve a camera as /NAME/ (NAME: a-z 0-9 _ -); repeatable")
       ->type_name("NAME=URL");
   app.add_option("--input", o.input_arg,
-                 "Read a JPEG stream (concatenated or multipart) from - (stdin) as camera 'stdin'")
+                 "Read multipart JPEGs (cctv-grab --stream --format mpjpeg) from - (stdin) as camera 'stdin'")
       ->check(CLI::IsMember({"-"}))
       ->type_name("-");
 }
 
 void add_picture_options(CLI::App& app, Options& o) {
-  auto* q = app.add_option("--quality", o.jpeg.quality, "JPEG quality (disables MJPEG pass-through)")
-                ->check(CLI::Range(1, 100))
-                ->default_str("85")
-                ->type_name("Q");
-  app.add_option("--width", o.jpeg.width, "Scale to this width (keeps the aspect ratio unless --height is given)")
-      ->check(CLI::Range(16, 16384))
-      ->type_name("W");
-  app.add_option("--height", o.jpeg.height, "Scale to this height (keeps the aspect ratio unless --width is given)")
-      ->check(CLI::Range(16, 16384))
-      ->type_name("H");
+  add_jpeg_options(app, o.jpeg, o.quality_given);
   app.add_option("--fps", o.fps, "Highest frame rate of every camera (frames are skipped, never queued)")
       ->check(CLI::Range(0.01, 1000.0))
       ->type_name("F");
-  app.callback([&o, q] { o.quality_given = q->count() > 0; });
 }
 
 void add_server_options(CLI::App& app, Options& o) {

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cctv/error.hpp"
+#include "cctv/jpeg.hpp"
 #include "cctv/source.hpp"
 
 namespace cctv {
@@ -53,6 +54,11 @@ struct LiveCliOptions {
 // Adds them in the "Input" group; `retries_default` is the help text of the
 // default ("unlimited", "0 for one snapshot, else unlimited").
 void add_live_options(CLI::App& app, LiveCliOptions& opts, const std::string& retries_default);
+
+// --quality, --width and --height, for every tool that encodes JPEGs.
+// `quality_given` becomes true when --quality is on the command line: an
+// explicit quality disables MJPEG pass-through.
+void add_jpeg_options(CLI::App& app, JpegOptions& jpeg, bool& quality_given);
 
 // Environment variables the tools read, documented in every man page.
 struct EnvVar {
