@@ -200,4 +200,12 @@ BOOST_AUTO_TEST_CASE(metrics_follow_the_prometheus_line_grammar) {
   BOOST_TEST(samples == 18);
 }
 
+BOOST_AUTO_TEST_CASE(errors_shown_by_healthz_never_carry_a_camera_password) {
+  Hub hub("cam", "rtsp://admin:***@cam/x");
+  hub.set_error("rtsp://admin:secret@cam/x: the stream ended");
+  BOOST_TEST(hub.stats(SteadyClock::now()).last_error == "rtsp://admin:***@cam/x: the stream ended");
+  hub.set_failed("rtsp://admin:secret@cam/x: gave up");
+  BOOST_TEST(hub.stats(SteadyClock::now()).last_error.find("secret") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "cctv/url.hpp"
+
 namespace cctv::mjpeg {
 
 namespace {
@@ -138,13 +140,13 @@ void Hub::set_failed(std::string why) {
   std::lock_guard lock(mu_);
   failed_ = true;
   connected_ = false;
-  last_error_ = std::move(why);
+  last_error_ = redact(why);  // shown by /healthz: never a camera password
 }
 
 void Hub::set_error(std::string why) {
   std::lock_guard lock(mu_);
   connected_ = false;
-  last_error_ = std::move(why);
+  last_error_ = redact(why);  // shown by /healthz: never a camera password
 }
 
 CameraStats Hub::stats(SteadyClock::time_point now) const {
