@@ -30,7 +30,6 @@
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process/v2.hpp>
-#include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/src.hpp>
 
 extern char** environ;
@@ -51,12 +50,12 @@ void ignore_sigpipe_once() {
   std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
 }
 
-// Runs in the child between vfork and exec: async-signal-safe calls only.
+// Runs in the child between fork and exec.
 struct ChildSetup {
   pid_t parent = ::getpid();
 
-  template <typename Launcher>
-  boost::system::error_code on_exec_setup(Launcher&, const std::filesystem::path&, const char* const*) {
+  boost::system::error_code on_exec_setup(bp::posix::default_launcher&,
+                                          const std::filesystem::path&, const char* const*) {
     // The test binary ignores SIGPIPE and may block signals; the tool must not inherit that.
     std::signal(SIGPIPE, SIG_DFL);
     sigset_t none;
@@ -112,12 +111,9 @@ bp::process launch(asio::io_context& ctx, const std::vector<std::string>& argv,
   const std::filesystem::path program = resolve_program(argv[0]);
   const std::vector<std::string> args(argv.begin() + 1, argv.end());
   const std::vector<std::string> environment = child_environment(env);
-  // vfork, not fork: the launcher's child code may allocate (it lists
-  // /proc/self/fd), and after a fork() a lock another thread of this test held
-  // (ASan's allocator spins) is never released in the child, which then hangs.
-  // A vfork child shares the memory, so the holder still releases it.
-  return bp::posix::vfork_launcher()(ctx, program, args, bp::process_stdio{stdio_args...},
-                                     bp::process_environment(environment), ChildSetup{});
+  bp::process proc(ctx, program, args, bp::process_stdio{stdio_args...},
+                   bp::process_environment(environment), ChildSetup{});
+  return proc;
 }
 
 // Appends everything readable from `pipe` to `sink` until EOF or error, then calls `done`.
