@@ -54,6 +54,15 @@ double luma_stddev(const fs::path& p) {
   return n > 0 ? std::sqrt(sq / n - (sum / n) * (sum / n)) : 0.0;
 }
 
+// Saves `bytes` as a file and counts its frames with ffprobe's `format`
+// demuxer (mjpeg: concatenated JPEGs, mpjpeg: multipart), decoding each.
+RunResult ffprobe_frames(const fs::path& dir, const std::string& bytes, const std::string& format) {
+  const fs::path out = dir / ("stream." + format);
+  std::ofstream(out, std::ios::binary) << bytes;
+  return run_tool({"ffprobe", "-v", "error", "-f", format, "-count_frames", "-show_entries",
+                   "stream=nb_read_frames", "-of", "csv=p=0", out.string()});
+}
+
 std::vector<fs::path> files_in(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
@@ -144,10 +153,7 @@ BOOST_AUTO_TEST_CASE(stream_as_multipart_is_read_by_ffmpeg_mpjpeg_demuxer) {
   TempDir tmp;
   const RunResult g = run_grab({"--stream", "--format", "mpjpeg", "--fps", "5", "--count", "8", camera().url("mjpeg")});
   BOOST_REQUIRE_MESSAGE(g.exit_code == 0, g.err);
-  const fs::path out = tmp.path() / "parts.mjpg";
-  std::ofstream(out, std::ios::binary) << g.out;
-  const RunResult r = run_tool({"ffprobe", "-v", "error", "-f", "mpjpeg", "-count_frames", "-show_entries",
-                                "stream=nb_read_frames", "-of", "csv=p=0", out.string()});
+  const RunResult r = ffprobe_frames(tmp.path(), g.out, "mpjpeg");
   BOOST_REQUIRE_EQUAL(r.exit_code, 0);
   BOOST_TEST(r.err.empty(), r.err);
   BOOST_TEST(std::stoi(r.out) == 8);
@@ -283,10 +289,7 @@ BOOST_AUTO_TEST_CASE(fps_caps_the_stream_rate) {
                                 "--stream", "--fps", "4", camera().url("mjpeg")},
                                20s);
   BOOST_TEST(g.exit_code == 0, g.err);
-  const fs::path out = tmp.path() / "capped.mjpeg";
-  std::ofstream(out, std::ios::binary) << g.out;
-  const RunResult r = run_tool({"ffprobe", "-v", "error", "-f", "mjpeg", "-count_frames", "-show_entries",
-                                "stream=nb_read_frames", "-of", "csv=p=0", out.string()});
+  const RunResult r = ffprobe_frames(tmp.path(), g.out, "mjpeg");
   BOOST_REQUIRE_EQUAL(r.exit_code, 0);
   const int frames = std::stoi(r.out);
   BOOST_TEST(frames >= 10);  // about 5 s at 4 fps, not 125 frames at the camera's 25 fps
