@@ -2,8 +2,13 @@
 // Opening sources with a deadline on every blocking call, and classifying failures.
 #include "cctv/source.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstring>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,10 +18,23 @@
 
 namespace cctv {
 
+// Standard input read through our own AVIOContext: FFmpeg's pipe protocol
+// blocks in read(), where neither a deadline nor a signal can reach it.
+struct StdinIo {
+  std::vector<uint8_t> head;  // bytes read ahead to pick the demuxer
+  size_t head_pos = 0;
+  AVIOContext* avio = nullptr;
+  ~StdinIo() {
+    if (avio != nullptr) av_freep(&avio->buffer);
+    avio_context_free(&avio);
+  }
+};
+
 struct Source::State {
   SourceUrl url;
   std::string display_url;
   SourceOptions opts;
+  std::unique_ptr<StdinIo> stdin_io;  // declared before fmt: freed after it
   av::InputPtr fmt;
   int video = -1;
   int audio = -1;
@@ -57,6 +75,7 @@ std::string transport_of(const SourceUrl& url, const SourceOptions& opts) {
     case SourceKind::kHttp:
     case SourceKind::kHttps: return "http";
     case SourceKind::kLavfi: return "lavfi";
+    case SourceKind::kStdin: return "stdin";
     case SourceKind::kFile: break;
   }
   return "file";
@@ -84,14 +103,84 @@ AVDictionary* input_options(const SourceUrl& url, const SourceOptions& opts) {
 // `rtsp://admin@cam/` with $CCTV_PASSWORD set is the common case.
 std::string ffmpeg_url(const SourceUrl& url, const SourceOptions& opts) {
   if (url.kind == SourceKind::kLavfi || url.kind == SourceKind::kFile) return url.path;
+  if (url.kind == SourceKind::kStdin) return "pipe:0";  // informative: read through StdinIo
   if (opts.user.empty() && opts.password.empty()) return url.original;
   return url_with_credentials(url, opts.user.empty() ? url.user : opts.user,
                               opts.password.empty() ? url.password : opts.password);
 }
 
 std::string display_of(const SourceUrl& url, const SourceOptions& opts) {
+  if (url.kind == SourceKind::kStdin) return "stdin";
   if (!is_network(url.kind)) return url.original;
   return redact(ffmpeg_url(url, opts));
+}
+
+
+// One read(2) from standard input, waiting in poll() slices of 100 ms so the
+// source's deadline and a stop request are honoured.
+int read_stdin_once(Source::State* s, uint8_t* buf, int size) {
+  for (;;) {
+    if (interrupt_cb(s) != 0) return AVERROR_EXIT;
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) return AVERROR(errno);
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(STDIN_FILENO, buf, static_cast<size_t>(size));
+    if (n > 0) return static_cast<int>(n);
+    if (n == 0) return AVERROR_EOF;
+    if (errno != EINTR && errno != EAGAIN) return AVERROR(errno);
+  }
+}
+
+int read_stdin(void* opaque, uint8_t* buf, int size) {
+  auto* s = static_cast<Source::State*>(opaque);
+  StdinIo& io = *s->stdin_io;
+  if (io.head_pos < io.head.size()) {
+    const int n = static_cast<int>(std::min<size_t>(static_cast<size_t>(size), io.head.size() - io.head_pos));
+    std::memcpy(buf, io.head.data() + io.head_pos, static_cast<size_t>(n));
+    io.head_pos += static_cast<size_t>(n);
+    return n;
+  }
+  return read_stdin_once(s, buf, size);
+}
+
+// The demuxer for standard input, from its first bytes: FFmpeg's probe needs
+// far more data than a slow JPEG producer has sent, and then fails. A JPEG
+// (FF D8) starts concatenated JPEGs, "--" a multipart stream; anything else
+// (MPEG-TS, Matroska...) is left to the probe.
+const AVInputFormat* stdin_format(const std::vector<uint8_t>& head) {
+  if (head.size() >= 2 && head[0] == 0xFF && head[1] == 0xD8) return av_find_input_format("mjpeg");
+  size_t i = 0;
+  while (i < head.size() && (head[i] == '\r' || head[i] == '\n')) ++i;
+  if (head.size() >= i + 2 && head[i] == '-' && head[i + 1] == '-') return av_find_input_format("mpjpeg");
+  return nullptr;
+}
+
+// Sets up `ctx` to read standard input and returns the demuxer to force.
+Result<const AVInputFormat*> open_stdin(Source::State* s, AVFormatContext* ctx) {
+  constexpr int kBuffer = 64 * 1024;
+  s->stdin_io = std::make_unique<StdinIo>();
+  auto& head = s->stdin_io->head;
+  head.resize(kBuffer);
+  size_t got = 0;
+  while (got < 2) {  // enough to tell a JPEG from a multipart boundary
+    const int n = read_stdin_once(s, head.data() + got, static_cast<int>(head.size() - got));
+    if (n == AVERROR_EOF) break;
+    if (n < 0) return fail(classify_av_error(n, "stdin", s->timed_out, s->opts.timeout));
+    got += static_cast<size_t>(n);
+  }
+  head.resize(got);
+  if (got == 0) return fail(ExitCode::kNotFound, "stdin: no input (end of file)");
+  auto* buffer = static_cast<uint8_t*>(av_malloc(kBuffer));
+  if (buffer == nullptr) return fail(ExitCode::kFailure, "out of memory");
+  s->stdin_io->avio = avio_alloc_context(buffer, kBuffer, 0, s, read_stdin, nullptr, nullptr);
+  if (s->stdin_io->avio == nullptr) {
+    av_free(buffer);
+    return fail(ExitCode::kFailure, "out of memory");
+  }
+  ctx->pb = s->stdin_io->avio;
+  ctx->flags |= AVFMT_FLAG_CUSTOM_IO;
+  return stdin_format(head);
 }
 
 }  // namespace
@@ -174,8 +263,16 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
     avformat_free_context(ctx);
     return fail(ExitCode::kUnsupported, "this FFmpeg has no lavfi device");
   }
-  AVDictionary* dict = input_options(s->url, opts);
   s->arm(opts.timeout);
+  if (s->url.kind == SourceKind::kStdin) {
+    auto forced = open_stdin(s.get(), ctx);
+    if (!forced) {
+      avformat_free_context(ctx);
+      return fail(forced.error());
+    }
+    ifmt = *forced;
+  }
+  AVDictionary* dict = input_options(s->url, opts);
   log_debug("opening {} over {}", s->display_url, s->transport);
   const int rc = avformat_open_input(&ctx, ffmpeg_url(s->url, opts).c_str(), ifmt, &dict);
   av_dict_free(&dict);

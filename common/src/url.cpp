@@ -88,6 +88,12 @@ Result<SourceUrl> parse_source_url(std::string_view text) {
     if (out.path.empty()) return fail(ExitCode::kUsage, "empty lavfi graph in 'lavfi:'");
     return out;
   }
+  if (text == "-" || text == "pipe:0") {
+    SourceUrl out;
+    out.kind = SourceKind::kStdin;
+    out.original = std::string(text);
+    return out;
+  }
   const std::string scheme = lower(scheme_prefix(text));
   const bool has_slashes = text.find("://") != std::string_view::npos;
   if (scheme == "file") {

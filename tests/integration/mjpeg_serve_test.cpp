@@ -85,9 +85,9 @@ Parts split_parts(const std::string& body) {
 // A running cctv-mjpeg-serve on a free loopback port.
 class Server {
  public:
-  explicit Server(std::vector<std::string> args) {
+  explicit Server(std::vector<std::string> args, const EnvChanges& env = {}) {
     args.insert(args.begin(), {(bin_dir() / "cctv-mjpeg-serve").string(), "--listen", "127.0.0.1:0"});
-    process.start(args);
+    process.start(args, env);
     auto line = process.read_line(10s);
     if (!line) throw std::runtime_error("server did not start: " + process.stderr_text());
     url = *line;
@@ -337,15 +337,28 @@ BOOST_AUTO_TEST_CASE(three_hundred_idle_connections_do_not_stop_a_new_viewer) {
   BOOST_TEST(static_cast<int>(p.jpegs.size()) >= 50);
 }
 
-BOOST_AUTO_TEST_CASE(stdin_multipart_jpegs_are_forwarded_byte_for_byte) {
+BOOST_AUTO_TEST_CASE(ffmpeg_mpjpeg_demuxer_reads_the_stream) {
+  // An independent reader of the multipart framing: FFmpeg's own demuxer,
+  // told the boundary by the Content-Type header.
+  const RunResult r = run_tool({"ffmpeg", "-v", "error", "-f", "mpjpeg", "-i", server().at("/cam/stream.mjpg"),
+                                "-frames:v", "25", "-f", "framemd5", "-"},
+                               30s);
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.err.empty(), r.err);
+  int frames = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) frames += (!line.empty() && line[0] != '#') ? 1 : 0;
+  BOOST_TEST(frames == 25);
+}
+
+BOOST_AUTO_TEST_CASE(stdin_jpegs_are_forwarded_byte_for_byte) {
   const RunResult g = run_tool({"cctv-grab", "--stream", "--format", "mpjpeg", "--count", "60", camera().url("mjpeg")}, 30s);
   BOOST_REQUIRE_MESSAGE(g.exit_code == 0, g.err);
   const Parts source = split_parts(g.out);
   BOOST_REQUIRE_EQUAL(source.jpegs.size(), 60u);
   const std::set<std::string> originals(source.jpegs.begin(), source.jpegs.end());
-  // TODO(#4): concatenated JPEGs on stdin: FFmpeg's probe misdetects them
-  // (the first open fails and eats input); needs a forced input format.
-  for (const bool multipart : {true}) {
+  // Multipart (cctv-grab --format mpjpeg) and bare concatenated JPEGs.
+  for (const bool multipart : {true, false}) {
     BOOST_TEST_CONTEXT("multipart " << multipart) {
       Server s({"--input", "-"});
       TempDir tmp;
@@ -419,6 +432,19 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_a_busy_port_exits_1) {
   const RunResult r = run_tool({"cctv-mjpeg-serve", "--listen", busy, camera().url("h264")}, 10s);
   BOOST_TEST(r.exit_code == 1);
   BOOST_TEST(r.err.find("cannot listen on " + busy) != std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(under_systemd_ready_once_listening_then_status_and_watchdog) {
+  NotifySocket manager;
+  Server s({camera().url("h264")}, manager.env(400'000));  // WatchdogSec=0.4 s: pings every 0.2 s
+  BOOST_TEST(manager.wait_for("READY=1", 5s).has_value());
+  BOOST_TEST(get(s.at("/cam/snapshot.jpg")).status == 200);
+  BOOST_TEST(manager.wait_for("WATCHDOG=1", 3s).has_value());
+  const auto status = manager.wait_for("STATUS=1/1 camera(s) connected", 5s);
+  BOOST_TEST(status.has_value());
+  BOOST_TEST_MESSAGE("status: " << status.value_or("none"));
+  s.process.signal(SIGTERM);
+  BOOST_TEST(manager.wait_for("STOPPING=1", 5s).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(camera_password_never_appears_in_pages) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Loopback sockets for tests: a listener that never answers, and a port where nobody listens.
+// Sockets for tests: a listener that never answers, a port where nobody listens,
+// and the service manager's end of sd_notify.
 #include "support.hpp"
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace cctv::test {
@@ -122,6 +124,55 @@ int closed_port() {
   }
   ::close(fd);
   return port;
+}
+
+NotifySocket::NotifySocket() : path_((dir_.path() / "notify").string()) {
+  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error(std::string("socket(AF_UNIX): ") + std::strerror(errno));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof addr.sun_path) throw std::runtime_error("notify socket path too long: " + path_);
+  std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+  if (::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    const int error = errno;
+    ::close(fd_);
+    throw std::runtime_error("bind " + path_ + ": " + std::strerror(error));
+  }
+}
+
+NotifySocket::~NotifySocket() { ::close(fd_); }
+
+EnvChanges NotifySocket::env(long long watchdog_usec) const {
+  EnvChanges out{{"NOTIFY_SOCKET", path_}, {"WATCHDOG_PID", ""}};
+  out.emplace_back("WATCHDOG_USEC", watchdog_usec > 0 ? std::to_string(watchdog_usec) : "");
+  return out;
+}
+
+std::optional<std::string> NotifySocket::receive(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+  std::vector<char> buf(4096);
+  const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+  if (n <= 0) return std::nullopt;
+  return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> NotifySocket::wait_for(std::string_view prefix, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {  // bounded by `until`
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto msg = receive(left);
+    if (!msg) return std::nullopt;
+    received_.push_back(*msg);
+    std::size_t start = 0;
+    while (start < msg->size()) {
+      const std::size_t end = std::min(msg->find('\n', start), msg->size());
+      const std::string_view line = std::string_view(*msg).substr(start, end - start);
+      if (line.substr(0, prefix.size()) == prefix) return std::string(line);
+      start = end + 1;
+    }
+  }
 }
 
 }  // namespace cctv::test

@@ -186,6 +186,36 @@ class SilentListener {
   int port_ = 0;
 };
 
+// The service manager's end of sd_notify(3): a datagram socket in a fresh
+// directory. Give a child env() and read what it reports (READY=1, STATUS=,
+// WATCHDOG=1...). Not thread safe.
+class NotifySocket {
+ public:
+  // Throws std::runtime_error if the socket cannot be made.
+  NotifySocket();
+  ~NotifySocket();
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+
+  // NOTIFY_SOCKET=<path>, plus WATCHDOG_USEC=<usec> (and no WATCHDOG_PID)
+  // when `watchdog_usec` > 0.
+  EnvChanges env(long long watchdog_usec = 0) const;
+  // The next datagram (one or more "KEY=value" lines), or nullopt when none
+  // arrived within `timeout`.
+  std::optional<std::string> receive(std::chrono::milliseconds timeout);
+  // Receives until a datagram holds a line that begins with `prefix`
+  // ("READY=1", "STATUS="); returns that line, or nullopt if none came within
+  // `timeout`. Every datagram seen is appended to received().
+  std::optional<std::string> wait_for(std::string_view prefix, std::chrono::milliseconds timeout);
+  const std::vector<std::string>& received() const { return received_; }
+
+ private:
+  TempDir dir_;
+  std::string path_;
+  int fd_ = -1;
+  std::vector<std::string> received_;
+};
+
 // A port on 127.0.0.1 with nothing listening (bound once to find it, then closed).
 // Throws std::runtime_error if no socket can be bound.
 int closed_port();

@@ -35,6 +35,12 @@ BOOST_AUTO_TEST_CASE(lavfi_and_plain_paths_are_recognised) {
   auto weird = parse_source_url("clip:01.mp4");  // a file name with a colon, not a scheme
   BOOST_REQUIRE(weird);
   BOOST_TEST(weird->path == "clip:01.mp4");
+  for (const char* in : {"-", "pipe:0"}) {
+    auto s = parse_source_url(in);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(static_cast<int>(s->kind) == static_cast<int>(SourceKind::kStdin));
+    BOOST_TEST(!is_network(s->kind));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(rejects_unknown_scheme_missing_host_bad_port_and_empty_input) {

@@ -181,7 +181,8 @@ void Loop::run() {
     auto err = connection(ended);
     s_.hub->set_connected(false);
     if (stop_requested()) return;
-    if (ended && s_.camera.is_stdin()) {
+    // Standard input that ended (or never began) cannot come back.
+    if (s_.camera.is_stdin() && (ended || (err && err->code == ExitCode::kNotFound))) {
       log_warn("stdin: end of input; serving the last frame");
       s_.hub->set_failed("end of input");
       return;
@@ -224,7 +225,7 @@ void Capture::finish(milliseconds timeout) {
   if (shared_->done) {
     thread_.join();
   } else {
-    log_debug("{}: capture thread still blocked in a read; leaving it", shared_->camera.name);
+    log_warn("{}: capture thread did not stop within {} ms; leaving it", shared_->camera.name, timeout.count());
     thread_.detach();
   }
 }

@@ -20,12 +20,13 @@ namespace cctv::mjpeg {
 class Capture {
  public:
   Capture(CameraSpec camera, const Options& o, std::shared_ptr<Hub> hub);
-  ~Capture();  // joins, or detaches a thread blocked reading stdin
+  ~Capture();  // finish(2 s)
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
 
-  // Waits up to `timeout` for the thread to end; a thread still blocked (a
-  // read from stdin cannot be interrupted) is detached.
+  // Waits up to `timeout` for the thread to end once a stop was requested
+  // (every read of the library, stdin's included, ends within ~100 ms); a
+  // thread still running after that is detached, never waited for forever.
   void finish(std::chrono::milliseconds timeout);
 
   // Implementation detail (public only for the loop's helpers in capture.cpp).

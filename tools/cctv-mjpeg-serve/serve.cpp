@@ -4,10 +4,16 @@
 
 #include <sys/resource.h>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include "capture.hpp"
 #include "cctv/log.hpp"
+#include "cctv/notify.hpp"
+#include "cctv/signals.hpp"
 #include "cctv/url.hpp"
 #include "server.hpp"
 
@@ -27,6 +33,47 @@ void raise_fd_limit() {
 
 std::string display_of(const CameraSpec& c) { return c.is_stdin() ? std::string("stdin") : redact(c.url); }
 
+// "2/3 cameras connected, 5 viewers, 25.0 fps in": the line `systemctl status` shows.
+std::string status_line(const std::vector<std::shared_ptr<Hub>>& hubs) {
+  int connected = 0;
+  int viewers = 0;
+  double fps = 0;
+  for (const auto& h : hubs) {
+    const CameraStats st = h->stats(SteadyClock::now());
+    connected += st.connected ? 1 : 0;
+    viewers += st.viewers;
+    fps += st.fps;
+  }
+  return fmt::format("{}/{} camera(s) connected, {} viewer(s), {:.1f} fps in", connected, hubs.size(), viewers, fps);
+}
+
+// Under systemd: STATUS= every second and the watchdog fed while the process
+// runs. A server's cameras connect only on demand, so unlike the recorders
+// its watchdog cannot wait for packets; it proves the process is alive.
+class ServiceReporter {
+ public:
+  explicit ServiceReporter(const std::vector<std::shared_ptr<Hub>>& hubs) {
+    if (!notify::enabled()) return;
+    thread_ = std::thread([this, &hubs] {
+      while (!done_ && !stop_requested()) {
+        notify::status(status_line(hubs));
+        notify::watchdog_ping();
+        for (int i = 0; i < 10 && !done_ && !stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+  ~ServiceReporter() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  ServiceReporter(const ServiceReporter&) = delete;
+  ServiceReporter& operator=(const ServiceReporter&) = delete;
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
 Result<ExitCode> run(const Options& o) {
@@ -41,11 +88,14 @@ Result<ExitCode> run(const Options& o) {
   std::fputs((*url + "\n").c_str(), stdout);
   std::fflush(stdout);
   log_info("serving {} camera(s) on {}", o.cameras.size(), *url);
+  notify::ready("listening on " + *url);
+  ServiceReporter reporter(hubs);
   std::vector<std::unique_ptr<Capture>> captures;
   for (std::size_t i = 0; i < o.cameras.size(); ++i) {
     captures.push_back(std::make_unique<Capture>(o.cameras[i], o, hubs[i]));
   }
   server.run();
+  notify::stopping();
   for (auto& c : captures) c->finish(std::chrono::milliseconds(2000));
   log_info("stopped");
   return ExitCode::kOk;

@@ -9,14 +9,17 @@
 
 namespace cctv {
 
-enum class SourceKind { kRtsp, kRtsps, kHttp, kHttps, kFile, kLavfi };
+enum class SourceKind { kRtsp, kRtsps, kHttp, kHttps, kFile, kLavfi, kStdin };
 
 // A camera on the network (as opposed to a file or a lavfi graph): its end of
 // stream is a lost connection, and its URL may carry credentials.
-inline bool is_network(SourceKind k) { return k != SourceKind::kFile && k != SourceKind::kLavfi; }
+inline bool is_network(SourceKind k) {
+  return k != SourceKind::kFile && k != SourceKind::kLavfi && k != SourceKind::kStdin;
+}
 
 // A validated source. For kFile, `path` is the file path; for kLavfi, `path`
 // is the filter graph; for network kinds, host/port/path come from the URL.
+// kStdin is "-" (or FFmpeg's "pipe:0"): a stream on standard input.
 struct SourceUrl {
   SourceKind kind = SourceKind::kFile;
   std::string scheme;    // "rtsp", "http", ... ; empty for files, "lavfi" for lavfi
@@ -30,8 +33,9 @@ struct SourceUrl {
 
 // Parses and validates a source argument. Errors (all ExitCode::kUsage, with a
 // message that names the problem): empty argument, unknown scheme, missing
-// host, malformed URL, invalid port, empty lavfi graph. A string without
-// "scheme://" is a file path (checked later by opening it).
+// host, malformed URL, invalid port, empty lavfi graph. "-" and "pipe:0" are
+// standard input; any other string without "scheme://" is a file path
+// (checked later by opening it).
 [[nodiscard]] Result<SourceUrl> parse_source_url(std::string_view text);
 
 // The URL with `user`/`password` (percent-encoded) as its userinfo; an empty
