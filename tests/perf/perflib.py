@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: MIT
 """Shared pieces of the benchmarks: the camera fixture, a keyframe observer, timing."""
+import email.parser
+import http.client
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -108,3 +112,162 @@ def timed(cmd, timeout=30):
 
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
+
+
+# --- Servers under load (tests/perf/mjpeg-fanout) ---------------------------
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago, for servers that cannot bind port 0."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, timeout=30.0):
+    """Waits until 127.0.0.1:port accepts a connection; exits if proc dies or after timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            sys.exit(f"server exited ({proc.returncode}) before listening on port {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    stop_process(proc)
+    sys.exit(f"server not listening on port {port} after {timeout:.0f} s")
+
+
+class ProcStats:
+    """Samples a process's CPU time (utime+stime, /proc/PID/stat) and peak RSS (VmHWM) every 0.2 s.
+
+    Readings stay available after the process died: the last sample holds,
+    and `gone_at` tells (monotonic time) when it was first seen dead.
+    """
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.cpu = 0.0
+        self.hwm_kib = 0
+        self.gone_at = None
+        self._stop = threading.Event()
+        self._sample()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _sample(self):
+        if self.gone_at is not None:
+            return False
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{self.pid}/status") as f:
+                hwm = [line.split()[1] for line in f if line.startswith("VmHWM:")]
+        except (OSError, IndexError):
+            hwm = []
+        if not hwm:  # gone, or a zombie (no memory left to report)
+            self.gone_at = time.monotonic()
+            return False
+        self.cpu = (int(fields[11]) + int(fields[12])) / self.TICK  # fields 14 and 15 of stat(5)
+        self.hwm_kib = int(hwm[0])
+        return True
+
+    def _run(self):
+        while not self._stop.wait(0.2) and self._sample():
+            pass
+
+    def cpu_seconds(self):
+        """CPU seconds used so far (fresh if the process lives, else the last sample)."""
+        self._sample()
+        return self.cpu
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join()
+
+
+class MultipartViewer:
+    """One viewer of a multipart/x-mixed-replace HTTP stream, read in a thread until a deadline.
+
+    http.client parses the HTTP response (chunked or not); the body is split
+    at the boundary of its Content-Type (RFC 2046 delimiters, CRLF "--"
+    boundary). A part counts once the next delimiter has arrived, so only
+    complete parts count: `times` holds when each valid JPEG part (SOI ...
+    EOI, and Content-Length right when present) was complete, `sizes` its
+    JPEG's size in bytes, `bad` the other parts, `error` why the stream could not be read or ended early.
+    """
+
+    def __init__(self, url, deadline):
+        self.url = urllib.parse.urlsplit(url)
+        self.deadline = deadline
+        self.times = []
+        self.sizes = []
+        self.bad = 0
+        self.error = ""
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        conn = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=10)
+        try:
+            path = self.url.path + (f"?{self.url.query}" if self.url.query else "")
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            boundary = resp.headers.get_param("boundary")
+            if resp.status != 200 or not boundary:
+                self.error = f"HTTP {resp.status} {resp.headers.get('Content-Type')}"
+                return
+            self._read_parts(resp, b"--" + boundary.encode())
+        except (OSError, http.client.HTTPException) as e:
+            self.error = f"{type(e).__name__}: {e}"
+        finally:
+            conn.close()
+
+    def _read_parts(self, resp, delimiter):
+        buf = bytearray()
+        start = -1  # where the current part's headers begin, after its delimiter line
+        while time.monotonic() < self.deadline:
+            chunk = resp.read1(1 << 16)
+            if not chunk:
+                self.error = "the server ended the stream"
+                return
+            scan_from = max(0, len(buf) - len(delimiter) - 2)
+            buf += chunk
+            while True:
+                pos = buf.find(delimiter, scan_from)
+                if pos < 0:
+                    break
+                if start >= 0:
+                    self._part(bytes(buf[start:pos]))
+                eol = buf.find(b"\r\n", pos)
+                if eol < 0:
+                    start = -1
+                    del buf[:pos]
+                    break
+                start = eol + 2
+                del buf[:start]
+                start, scan_from = 0, 0
+
+    def _part(self, part):
+        head, sep, body = part.partition(b"\r\n\r\n")
+        if body.endswith(b"\r\n"):
+            body = body[:-2]  # the CRLF before the delimiter belongs to the delimiter
+        headers = email.parser.BytesHeaderParser().parsebytes(head + b"\r\n\r\n")
+        length = headers.get("Content-Length")
+        ok = (sep and headers.get_content_type() == "image/jpeg" and body[:2] == b"\xff\xd8"
+              and body[-2:] == b"\xff\xd9" and (length is None or int(length) == len(body)))
+        if ok:
+            self.times.append(time.monotonic())
+            self.sizes.append(len(body))
+        else:
+            self.bad += 1
+
+    def count(self, begin, end):
+        """Valid parts completed within [begin, end) (monotonic times)."""
+        return sum(1 for t in self.times if begin <= t < end)
+
+    def join(self):
+        self.thread.join(max(0.0, self.deadline - time.monotonic()) + 15)
