@@ -2,9 +2,15 @@
 // FFmpeg helpers: allocation, error text, and routing av_log into our logger.
 #include "cctv/av.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdio>
 #include <mutex>
 #include <new>
+
+extern "C" {
+#include <libavdevice/version.h>  // the soname's major version only: nothing is linked
+}
 
 #include "cctv/log.hpp"
 
@@ -58,10 +64,28 @@ void log_callback(void* avcl, int level, const char* fmt, va_list vl) {
 void init() {
   static std::once_flag once;
   std::call_once(once, [] {
-    avdevice_register_all();
     avformat_network_init();
     av_log_set_callback(log_callback);
   });
+}
+
+bool load_devices() {
+  static const bool loaded = [] {
+    const std::string soname = "libavdevice.so." AV_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR);
+    void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_GLOBAL);  // kept loaded for the process
+    if (lib == nullptr) {
+      log_error("cannot load {}: {}", soname, dlerror());
+      return false;
+    }
+    auto* register_all = reinterpret_cast<void (*)()>(dlsym(lib, "avdevice_register_all"));
+    if (register_all == nullptr) {
+      log_error("{} has no avdevice_register_all", soname);
+      return false;
+    }
+    register_all();
+    return true;
+  }();
+  return loaded;
 }
 
 }  // namespace cctv::av

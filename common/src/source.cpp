@@ -258,7 +258,8 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
   AVFormatContext* ctx = avformat_alloc_context();
   if (ctx == nullptr) return fail(ExitCode::kFailure, "out of memory");
   ctx->interrupt_callback = {interrupt_cb, s.get()};
-  const AVInputFormat* ifmt = s->url.kind == SourceKind::kLavfi ? av_find_input_format("lavfi") : nullptr;
+  const bool lavfi = s->url.kind == SourceKind::kLavfi;
+  const AVInputFormat* ifmt = lavfi && av::load_devices() ? av_find_input_format("lavfi") : nullptr;
   if (s->url.kind == SourceKind::kLavfi && ifmt == nullptr) {
     avformat_free_context(ctx);
     return fail(ExitCode::kUnsupported, "this FFmpeg has no lavfi device");

@@ -7,7 +7,6 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
-#include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/dict.h>
@@ -39,7 +38,15 @@ FramePtr make_frame();
 // av_strerror() as a std::string.
 std::string error_string(int averror);
 
-// Registers devices (lavfi) and routes FFmpeg's own log into ours. Idempotent.
+// Sets up networking and routes FFmpeg's own log into ours. Idempotent.
 void init();
+
+// Loads libavdevice (the lavfi device: built-in test sources) and registers
+// its devices. The tools do not link libavdevice: with the X11, SDL, audio
+// server and other libraries it pulls in, it would double every tool's
+// start-up time and resident memory for a feature only `lavfi:` URLs use.
+// Idempotent and thread-safe. Returns false, having logged why, when it
+// cannot be loaded.
+bool load_devices();
 
 }  // namespace cctv::av
