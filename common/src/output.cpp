@@ -66,6 +66,22 @@ std::string expand_pattern(std::string_view pattern, std::chrono::system_clock::
   return with_seq;
 }
 
+std::string substitute_name(std::string_view pattern, std::string_view name) {
+  std::string escaped;
+  for (const char c : name) escaped += c == '%' ? std::string("%%") : std::string(1, c);
+  std::string out;
+  constexpr std::string_view kField = "{name}";
+  for (size_t i = 0; i < pattern.size();) {
+    if (pattern.substr(i, kField.size()) == kField) {
+      out += escaped;
+      i += kField.size();
+    } else {
+      out += pattern[i++];
+    }
+  }
+  return out;
+}
+
 Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data) {
   const auto tmp = temp_beside(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

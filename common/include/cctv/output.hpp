@@ -19,6 +19,11 @@ namespace cctv {
 [[nodiscard]] std::string expand_pattern(std::string_view pattern, std::chrono::system_clock::time_point t,
                                          long seq);
 
+// Replaces every `{name}` in `pattern` by `name` (a camera name), doubling
+// any `%` in the name so that a later expand_pattern() keeps it literal.
+// Pure. The caller rejects names holding '/'.
+[[nodiscard]] std::string substitute_name(std::string_view pattern, std::string_view name);
+
 // Writes `data` to a temporary file beside `path` and renames it into place,
 // so a reader (nginx, a cron job) never sees half a file and a failed write
 // leaves the previous file untouched. Errors: kOutput with the path and

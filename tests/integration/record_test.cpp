@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: MIT
+// cctv-record run as a user would, against the camera fixture; files checked with ffprobe/ffmpeg.
+//
+// The long scenarios (20 s recordings, an outage, retention, a full disk)
+// all start at once when the first test case needs them and run
+// concurrently, each on its own thread; the test cases then check one
+// scenario's results each. Wall time is that of the longest scenario plus
+// the checks.
+#define BOOST_TEST_MODULE record_integration
+#include <boost/test/unit_test.hpp>
+
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "support.hpp"
+
+using namespace cctv::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr double kGop = 2.0;  // the fixture's GOP, seconds
+
+Camera& camera() {
+  static Camera cam;
+  return cam;
+}
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// One recorder run: what it printed, its status, how long it ran.
+struct Recording {
+  int exit_code = -1;
+  std::vector<std::string> lines;  // stdout
+  std::string err;
+  double seconds = 0;  // start to the stop signal
+};
+
+// Runs cctv-record with `args` for `run_for`, calling `during` (if any) right
+// after the start, then sends `sig` and collects everything.
+Recording record(std::vector<std::string> args, std::chrono::milliseconds run_for, int sig = SIGTERM,
+                 const std::function<void()>& during = {}) {
+  args.insert(args.begin(), (bin_dir() / "cctv-record").string());
+  const auto start = std::chrono::steady_clock::now();
+  Process p(args);
+  if (during) during();
+  std::this_thread::sleep_until(start + run_for);
+  Recording r;
+  r.seconds = since(start);
+  p.signal(sig);
+  r.exit_code = p.wait(20s).value_or(-1);
+  if (r.exit_code == -1) r.exit_code = p.kill();
+  while (auto line = p.read_line(1s)) r.lines.push_back(*line);
+  r.err = p.stderr_text();
+  return r;
+}
+
+// Files below `dir` (recursively), sorted.
+std::vector<fs::path> files_below(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ffprobe's view of a file (format and streams), or a null value when it fails.
+json::value probe(const fs::path& p) {
+  const RunResult r = run_tool({"ffprobe", "-v", "error", "-of", "json", "-show_format", "-show_streams", p.string()});
+  if (r.exit_code != 0) return nullptr;
+  return json::parse(r.out);
+}
+
+double duration_of(const json::value& v) {
+  return std::stod(json::value_to<std::string>(v.at("format").at("duration")));
+}
+
+std::vector<std::string> codecs_of(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v.at("streams").as_array()) out.push_back(json::value_to<std::string>(s.at("codec_name")));
+  return out;
+}
+
+// creation_time from the file's metadata, as seconds since the epoch (UTC).
+double creation_time_of(const json::value& v) {
+  const std::string t = json::value_to<std::string>(v.at("format").at("tags").at("creation_time"));
+  std::tm tm{};
+  const char* rest = strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  BOOST_REQUIRE(rest != nullptr);
+  const double frac = *rest == '.' ? std::stod(std::string("0") + std::string(rest).substr(0, 7)) : 0.0;
+  return static_cast<double>(timegm(&tm)) + frac;
+}
+
+// Decodes every frame with ffmpeg: "" when it plays cleanly, else ffmpeg's complaint.
+std::string decode_errors(const fs::path& p) {
+  const RunResult r = run_tool({"ffmpeg", "-v", "error", "-i", p.string(), "-f", "null", "-"}, 60s);
+  if (r.exit_code != 0) return "exit " + std::to_string(r.exit_code) + ": " + r.err;
+  return r.err;
+}
+
+// Frames ffprobe decodes in the first video stream (tolerates a cut-off tail).
+long frames_of(const fs::path& p) {
+  const RunResult r = run_tool({"ffprobe", "-v", "quiet", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                                "stream=nb_read_frames", "-of", "csv=p=0", p.string()}, 60s);
+  return r.exit_code == 0 && !r.out.empty() ? std::stol(r.out) : -1;
+}
+
+// The first stream whose DTS does not strictly increase, as text; "" when all do.
+std::string non_monotonic(const fs::path& p) {
+  const RunResult r = run_tool({"ffprobe", "-v", "error", "-show_entries", "packet=stream_index,dts", "-of", "csv=p=0",
+                                p.string()});
+  if (r.exit_code != 0) return "ffprobe failed: " + r.err;
+  std::map<int, long long> last;
+  std::istringstream in(r.out);
+  std::string line;
+  long n = 0;
+  while (std::getline(in, line)) {
+    const auto comma = line.find(',');
+    const int stream = std::stoi(line.substr(0, comma));
+    const long long dts = std::stoll(line.substr(comma + 1));
+    if (last.count(stream) && dts <= last[stream]) {
+      return "stream " + std::to_string(stream) + ": dts " + std::to_string(dts) + " after " + std::to_string(last[stream]);
+    }
+    last[stream] = dts;
+    ++n;
+  }
+  return n > 0 ? "" : "no packets";
+}
+
+// An empty file of `size` bytes with the given age.
+void make_file(const fs::path& p, std::size_t size, std::chrono::seconds age) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << std::string(size, 'x');
+  fs::last_write_time(p, fs::file_time_type::clock::now() - age);
+}
+
+// A small tmpfs mounted for one scenario (the test runs as root).
+class Tmpfs {
+ public:
+  Tmpfs(const fs::path& dir, const std::string& size) : dir_(dir) {
+    fs::create_directories(dir_);
+    const std::string opts = "size=" + size;
+    if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, opts.c_str()) != 0) {
+      throw std::runtime_error("cannot mount a " + size + " tmpfs on " + dir_.string() + " (" + std::strerror(errno) +
+                               "): the disk-full and --min-free tests need root");
+    }
+  }
+  ~Tmpfs() { ::umount2(dir_.c_str(), MNT_DETACH); }
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+
+ private:
+  fs::path dir_;
+};
+
+double free_percent(const fs::path& p) {
+  struct statvfs st {};
+  BOOST_REQUIRE(::statvfs(p.c_str(), &st) == 0);
+  return 100.0 * static_cast<double>(st.f_bavail) / static_cast<double>(st.f_blocks);
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// --- The scenarios, run concurrently -----------------------------------------
+
+struct Basic {  // 20 s of 4 s MP4 segments with G.711 -> AAC and a hook
+  fs::path dir;
+  Recording rec;
+};
+
+struct Killed {  // SIGKILL 4.5 s after the file appeared
+  fs::path file;
+  double alive_after_file = 0;
+  Recording rec;
+};
+
+struct Outage {  // a 5 s camera outage while recording Matroska
+  fs::path dir;
+  double outage = 0;
+  Recording rec;
+};
+
+struct Retention {  // the recorder started on a folder prepared with old files
+  fs::path dir;
+  Recording rec;
+};
+
+struct FailingHook {
+  fs::path dir;
+  Recording rec;
+};
+
+struct Scenarios {
+  TempDir tmp;
+  std::shared_future<Basic> basic;
+  std::shared_future<Killed> killed;
+  std::shared_future<Outage> outage;
+  std::shared_future<Retention> keep, max_size, min_free, disk_full;
+  std::shared_future<FailingHook> failing_hook;
+  std::string mount_error;
+};
+
+std::string url(const char* mount) { return camera().url(mount); }
+
+Basic run_basic(fs::path dir) {
+  const std::string hook = "printf '%s\\n' >> " + (dir / "hook.log").string();  // the path follows as $1
+  Basic b{dir, {}};
+  b.rec = record({"--segment-time", "4", "--name", "front", "--on-segment", hook, "-o",
+                  (dir / "{name}/%Y-%m-%d/%H-%M-%S.mp4").string(), url("h264-pcma")},
+                 20s);
+  return b;
+}
+
+Killed run_killed(fs::path dir) {
+  Killed k;
+  std::vector<std::string> args{(bin_dir() / "cctv-record").string(), "--segment-time", "60", "-o",
+                                (dir / "k-%H%M%S.mp4").string(), url("h264")};
+  Process p(args);
+  const auto start = std::chrono::steady_clock::now();
+  while (since(start) < 10 && (!fs::exists(dir) || fs::is_empty(dir))) std::this_thread::sleep_for(20ms);
+  const auto appeared = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(4500ms);
+  k.alive_after_file = since(appeared);
+  k.rec.exit_code = p.kill();
+  k.rec.err = p.stderr_text();
+  if (fs::exists(dir) && !fs::is_empty(dir)) k.file = files_below(dir).front();
+  return k;
+}
+
+Outage run_outage(fs::path dir) {
+  Outage o{dir, 0, {}};
+  Camera cam;  // its own camera: stopping it must not disturb the other scenarios
+  o.rec = record({"--segment-time", "60", "-o", (dir / "o-%H%M%S.mkv").string(), cam.url("h264-pcma")}, 20s, SIGTERM,
+                 [&] {
+                   std::this_thread::sleep_for(6s);
+                   const auto down = std::chrono::steady_clock::now();
+                   cam.stop();
+                   std::this_thread::sleep_for(5s);
+                   cam.start();
+                   o.outage = since(down);
+                 });
+  return o;
+}
+
+Retention run_keep(fs::path dir) {
+  // This camera's old segments, a recent one, and things that are not its segments.
+  make_file(dir / "front/2020-01-01/00-00-00.mp4", 1000, 50000h);
+  make_file(dir / "front/2020-01-01/notes.txt", 1000, 50000h);
+  make_file(dir / "front/2020-01-02/00-10-00.mp4", 1000, 49000h);
+  make_file(dir / "front/2020-01-02/00-20-00-2.mp4", 1000, 49000h);
+  make_file(dir / "front/2020-01-03/12-00-00.mp4", 1000, 30min);
+  make_file(dir / "back/2020-01-01/00-00-00.mp4", 1000, 50000h);
+  make_file(dir / "front/2020-01-01/00-00-00.mp4.bak", 1000, 50000h);
+  Retention r{dir, {}};
+  r.rec = record({"--keep", "1h", "--name", "front", "--segment-time", "60", "-o",
+                  (dir / "{name}/%Y-%m-%d/%H-%M-%S.mp4").string(), url("h264")},
+                 4s);
+  return r;
+}
+
+Retention run_max_size(fs::path dir) {
+  for (int i = 0; i < 10; ++i) make_file(dir / ("cam-2020010" + std::to_string(i) + ".mp4"), 1 << 20, std::chrono::hours(20 - i));
+  make_file(dir / "cam-backup.mp4", 3 << 20, 100h);  // not a name the pattern makes
+  Retention r{dir, {}};
+  r.rec = record({"--max-size", "4M", "--segment-time", "60", "-o", (dir / "cam-%Y%m%d%H%M%S.mp4").string(),
+                  url("h264")},
+                 4s);
+  return r;
+}
+
+Retention run_min_free(fs::path dir, std::string& mount_error) {
+  Retention r{dir, {}};
+  try {
+    Tmpfs fs16(dir, "16m");
+    make_file(dir / "filler.bin", 8 << 20, 100h);
+    for (int i = 0; i < 6; ++i) make_file(dir / ("seg-00000" + std::to_string(i) + ".ts"), 1 << 20, std::chrono::hours(20 - i));
+    r.rec = record({"--min-free", "30", "--segment-time", "60", "-o", (dir / "seg-%H%M%S.ts").string(), url("h264")}, 4s);
+    // Copy the outcome out before the tmpfs goes.
+    fs::create_directories(dir.string() + ".after");
+    for (const auto& f : files_below(dir)) fs::copy_file(f, fs::path(dir.string() + ".after") / f.filename());
+    std::ofstream(fs::path(dir.string() + ".after") / "free-percent") << free_percent(dir);
+  } catch (const std::exception& e) {
+    mount_error = e.what();
+  }
+  r.dir = dir.string() + ".after";
+  return r;
+}
+
+Retention run_disk_full(fs::path dir, std::string& mount_error) {
+  Retention r{dir, {}};
+  try {
+    Tmpfs small(dir, "3m");
+    make_file(dir / "filler.bin", 1 << 20, 100h);
+    make_file(dir / "full-000001.mp4", 512 << 10, 20h);
+    make_file(dir / "full-000002.mp4", 512 << 10, 19h);
+    r.rec = record({"--segment-time", "60", "-o", (dir / "full-%H%M%S.mp4").string(), url("h264")}, 16s);
+    fs::create_directories(dir.string() + ".after");
+    for (const auto& f : files_below(dir)) fs::copy_file(f, fs::path(dir.string() + ".after") / f.filename());
+  } catch (const std::exception& e) {
+    mount_error = e.what();
+  }
+  r.dir = dir.string() + ".after";
+  return r;
+}
+
+FailingHook run_failing_hook(fs::path dir) {
+  FailingHook h{dir, {}};
+  h.rec = record({"--segment-time", "2", "--on-segment", "exit 3", "-o", (dir / "h-%H%M%S.mp4").string(), url("h264")},
+                 11s);
+  return h;
+}
+
+Scenarios& scenarios() {
+  static Scenarios* s = [] {
+    camera();  // started by this (long-lived) thread, not by a scenario's
+    auto* sc = new Scenarios;
+    const fs::path t = sc->tmp.path();
+    auto go = [](auto f) { return std::async(std::launch::async, std::move(f)).share(); };
+    sc->basic = go([t] { return run_basic(t / "basic"); });
+    sc->killed = go([t] { return run_killed(t / "killed"); });
+    sc->outage = go([t] { return run_outage(t / "outage"); });
+    sc->keep = go([t] { return run_keep(t / "keep"); });
+    sc->max_size = go([t] { return run_max_size(t / "max-size"); });
+    sc->min_free = go([t, sc] { return run_min_free(t / "min-free", sc->mount_error); });
+    sc->disk_full = go([t, sc] { return run_disk_full(t / "disk-full", sc->mount_error); });
+    sc->failing_hook = go([t] { return run_failing_hook(t / "failing-hook"); });
+    return sc;
+  }();
+  return *s;
+}
+
+std::string names(const std::vector<fs::path>& files) {
+  std::string out;
+  for (const auto& f : files) out += f.filename().string() + " ";
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(record)
+
+BOOST_AUTO_TEST_CASE(segments_of_4s_have_the_pattern_names_play_and_cover_the_run) {
+  const Basic& b = scenarios().basic.get();
+  BOOST_REQUIRE_MESSAGE(b.rec.exit_code == 0, b.rec.err);
+  const auto files = files_below(b.dir / "front");
+  BOOST_TEST_MESSAGE("basic: " << files.size() << " segments over " << b.rec.seconds << " s");
+  BOOST_REQUIRE(files.size() >= 5u);
+  // stdout listed each file once, in order.
+  std::vector<std::string> listed = b.rec.lines;
+  BOOST_TEST(std::set<std::string>(listed.begin(), listed.end()).size() == listed.size());
+  std::vector<std::string> expected;
+  for (const auto& f : files) expected.push_back(f.string());
+  std::sort(listed.begin(), listed.end());
+  BOOST_TEST(listed == expected, boost::test_tools::per_element());
+  const std::regex name(R"(.*/front/\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}\.mp4)");
+  double total = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    BOOST_TEST_CONTEXT(files[i]) {
+      BOOST_TEST(std::regex_match(files[i].string(), name));
+      const json::value v = probe(files[i]);
+      BOOST_REQUIRE(!v.is_null());
+      BOOST_TEST((codecs_of(v) == std::vector<std::string>{"h264", "aac"}));
+      const double d = duration_of(v);
+      total += d;
+      // The first and the last segment are cut by the start and the stop.
+      if (i > 0 && i + 1 < files.size()) BOOST_TEST(std::abs(d - 4.0) <= kGop);
+      BOOST_TEST(decode_errors(files[i]) == "");
+      BOOST_TEST(non_monotonic(files[i]) == "");
+    }
+  }
+  // The run minus connecting and waiting for the first keyframe (one GOP).
+  BOOST_TEST(total >= b.rec.seconds - kGop - 0.5);
+  BOOST_TEST(total <= b.rec.seconds + 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(segments_after_the_first_start_on_wall_clock_boundaries) {
+  const Basic& b = scenarios().basic.get();
+  const auto files = files_below(b.dir / "front");
+  BOOST_REQUIRE(files.size() >= 3u);
+  for (size_t i = 1; i < files.size(); ++i) {
+    const int secs = std::stoi(files[i].stem().string().substr(6, 2));
+    BOOST_TEST(secs % 4 == 0, files[i]);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(on_segment_runs_once_per_segment_with_its_path) {
+  const Basic& b = scenarios().basic.get();
+  std::istringstream log(slurp(b.dir / "hook.log"));
+  std::vector<std::string> hooked;
+  for (std::string line; std::getline(log, line);) hooked.push_back(line);
+  std::vector<std::string> listed = b.rec.lines;
+  std::sort(hooked.begin(), hooked.end());
+  std::sort(listed.begin(), listed.end());
+  BOOST_TEST(hooked == listed, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_finalizes_the_last_segment) {
+  const Basic& b = scenarios().basic.get();
+  BOOST_REQUIRE(!b.rec.lines.empty());
+  const fs::path last = b.rec.lines.back();
+  // A finalized fragmented MP4 ends with its fragment index (mfra, closed by mfro).
+  const std::string bytes = slurp(last);
+  BOOST_REQUIRE(bytes.size() > 16);
+  BOOST_TEST(bytes.substr(bytes.size() - 12, 4) == "mfro");
+  BOOST_TEST(decode_errors(last) == "");
+}
+
+BOOST_AUTO_TEST_CASE(sigkill_mid_segment_leaves_an_mp4_that_plays_up_to_a_second_before) {
+  const Killed& k = scenarios().killed.get();
+  BOOST_REQUIRE_MESSAGE(!k.file.empty(), "no file appeared: " + k.rec.err);
+  BOOST_TEST(k.rec.exit_code == 128 + SIGKILL);
+  const json::value v = probe(k.file);
+  BOOST_REQUIRE(!v.is_null());
+  const double d = duration_of(v);
+  BOOST_TEST_MESSAGE("killed " << k.alive_after_file << " s after the file appeared; it holds " << d << " s");
+  BOOST_TEST(d >= k.alive_after_file - 1.5);
+  BOOST_TEST(frames_of(k.file) >= static_cast<long>((k.alive_after_file - 1.5) * 25));
+  BOOST_TEST(decode_errors(k.file) == "");
+}
+
+BOOST_AUTO_TEST_CASE(camera_outage_of_5s_gives_one_gap_of_about_5s_and_no_corrupt_file) {
+  const Outage& o = scenarios().outage.get();
+  BOOST_REQUIRE_MESSAGE(o.rec.exit_code == 0, o.rec.err);
+  const auto files = files_below(o.dir);
+  BOOST_REQUIRE_MESSAGE(files.size() >= 2u, names(files));
+  std::vector<double> gaps;
+  double prev_end = 0;
+  for (const auto& f : files) {
+    BOOST_TEST_CONTEXT(f) {
+      const json::value v = probe(f);
+      BOOST_REQUIRE(!v.is_null());
+      BOOST_TEST((codecs_of(v) == std::vector<std::string>{"h264", "pcm_alaw"}));  // G.711 kept in Matroska
+      BOOST_TEST(decode_errors(f) == "");
+      BOOST_TEST(non_monotonic(f) == "");
+      const double start = creation_time_of(v);
+      if (prev_end > 0) gaps.push_back(start - prev_end);
+      prev_end = start + duration_of(v);
+    }
+  }
+  std::vector<double> big;
+  for (double g : gaps) if (g > 1.0) big.push_back(g);
+  BOOST_TEST_MESSAGE("outage " << o.outage << " s; gaps between files: " << big.size());
+  BOOST_REQUIRE_EQUAL(big.size(), 1u);
+  BOOST_TEST_MESSAGE("the gap: " << big[0] << " s");
+  // The outage, plus at most the recorder's longest retry delay (2 s) and a GOP.
+  BOOST_TEST(big[0] >= o.outage - 1.0);
+  BOOST_TEST(big[0] <= o.outage + 2.5 + kGop);
+}
+
+BOOST_AUTO_TEST_CASE(keep_deletes_only_this_cameras_old_segments_and_their_empty_folders) {
+  const Retention& r = scenarios().keep.get();
+  BOOST_REQUIRE_MESSAGE(r.rec.exit_code == 0, r.rec.err);
+  BOOST_TEST(!fs::exists(r.dir / "front/2020-01-01/00-00-00.mp4"));
+  BOOST_TEST(!fs::exists(r.dir / "front/2020-01-02/00-10-00.mp4"));
+  BOOST_TEST(!fs::exists(r.dir / "front/2020-01-02/00-20-00-2.mp4"));
+  BOOST_TEST(!fs::exists(r.dir / "front/2020-01-02"));  // an empty date folder goes
+  BOOST_TEST(fs::exists(r.dir / "front/2020-01-01/notes.txt"));
+  BOOST_TEST(fs::exists(r.dir / "front/2020-01-01/00-00-00.mp4.bak"));
+  BOOST_TEST(fs::exists(r.dir / "front/2020-01-03/12-00-00.mp4"));  // younger than --keep
+  BOOST_TEST(fs::exists(r.dir / "back/2020-01-01/00-00-00.mp4"));   // another camera
+  BOOST_TEST(r.rec.lines.size() >= 1u);  // and it recorded meanwhile (two files if a minute began)
+}
+
+BOOST_AUTO_TEST_CASE(max_size_deletes_exactly_the_oldest_segments_of_this_camera) {
+  const Retention& r = scenarios().max_size.get();
+  BOOST_REQUIRE_MESSAGE(r.rec.exit_code == 0, r.rec.err);
+  BOOST_TEST(fs::exists(r.dir / "cam-backup.mp4"));
+  // What remains of the old ones is the newest few: never a gap in the middle.
+  int kept = 0;
+  bool deleted_newer = false;
+  for (int i = 9; i >= 0; --i) {
+    const bool exists = fs::exists(r.dir / ("cam-2020010" + std::to_string(i) + ".mp4"));
+    if (exists && deleted_newer) BOOST_ERROR("cam-2020010" << i << " kept although a newer one was deleted");
+    if (!exists) deleted_newer = true;
+    kept += exists;
+  }
+  BOOST_TEST(kept >= 2);
+  BOOST_TEST(kept <= 4);
+  std::uintmax_t total = 0;
+  for (const auto& f : files_below(r.dir)) {
+    if (f.filename() != "cam-backup.mp4") total += fs::file_size(f);
+  }
+  BOOST_TEST(total <= 4u << 20);
+}
+
+BOOST_AUTO_TEST_CASE(min_free_deletes_the_oldest_segments_until_the_filesystem_has_room) {
+  const Retention& r = scenarios().min_free.get();
+  BOOST_REQUIRE_MESSAGE(scenarios().mount_error.empty(), scenarios().mount_error);
+  BOOST_REQUIRE_MESSAGE(r.rec.exit_code == 0, r.rec.err);
+  BOOST_TEST(fs::exists(r.dir / "filler.bin"));
+  int kept = 0;
+  bool deleted_newer = false;
+  for (int i = 5; i >= 0; --i) {
+    const bool exists = fs::exists(r.dir / ("seg-00000" + std::to_string(i) + ".ts"));
+    if (exists && deleted_newer) BOOST_ERROR("seg-00000" << i << " kept although a newer one was deleted");
+    if (!exists) deleted_newer = true;
+    kept += exists;
+  }
+  BOOST_TEST(kept <= 3);  // 16 MiB, 8 filler, 6 old: 30 % free needs 3 of them gone
+  BOOST_TEST(kept >= 1);
+  BOOST_TEST(std::stod(slurp(r.dir / "free-percent")) >= 30.0);
+}
+
+BOOST_AUTO_TEST_CASE(disk_full_keeps_the_segment_playable_frees_space_and_resumes) {
+  const Retention& r = scenarios().disk_full.get();
+  BOOST_REQUIRE_MESSAGE(scenarios().mount_error.empty(), scenarios().mount_error);
+  BOOST_REQUIRE_MESSAGE(r.rec.exit_code == 0, r.rec.err);  // survived, stopped by SIGTERM
+  BOOST_TEST(r.rec.err.find("No space left on device") != std::string::npos, r.rec.err);
+  BOOST_TEST(fs::exists(r.dir / "filler.bin"));
+  BOOST_TEST(!fs::exists(r.dir / "full-000001.mp4"));  // retention made room
+  BOOST_TEST(!fs::exists(r.dir / "full-000002.mp4"));
+  BOOST_TEST(r.rec.lines.size() >= 2u);  // resumed after the first full disk
+  // Each segment cut short by the full disk plays up to where the disk was
+  // full (the last one may have been stopped by SIGTERM right after starting).
+  int checked = 0;
+  for (size_t i = 0; i < r.rec.lines.size(); ++i) {
+    const fs::path f = r.dir / fs::path(r.rec.lines[i]).filename();
+    if (!fs::exists(f)) continue;  // deleted by retention later
+    BOOST_TEST_CONTEXT(f) {
+      BOOST_TEST(frames_of(f) > (i + 1 < r.rec.lines.size() ? 25 : 0));
+      ++checked;
+    }
+  }
+  BOOST_TEST(checked >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(failing_hook_is_logged_and_recording_goes_on) {
+  const FailingHook& h = scenarios().failing_hook.get();
+  BOOST_REQUIRE_MESSAGE(h.rec.exit_code == 0, h.rec.err);
+  BOOST_TEST(h.rec.lines.size() >= 4u);  // 11 s of 2 s segments
+  size_t failures = 0;
+  for (size_t pos = 0; (pos = h.rec.err.find("failed with status 3", pos)) != std::string::npos; ++pos) ++failures;
+  BOOST_TEST(failures == h.rec.lines.size());
+  for (const auto& line : h.rec.lines) BOOST_TEST(frames_of(line) > 0);
+}
+
+BOOST_AUTO_TEST_CASE(unusable_output_folder_exits_7_at_once) {
+  const RunResult r = run_tool({"cctv-record", "-o", "/dev/null/sub/%H%M%S.mp4", url("h264")}, 20s);
+  BOOST_TEST(r.exit_code == 7);
+  BOOST_TEST(r.err.find("/dev/null/sub") != std::string::npos, r.err);
+  BOOST_TEST(r.seconds < 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_exit_2_and_bad_streams_their_codes) {
+  TempDir tmp;
+  const std::string out = (tmp.path() / "%H%M%S.mp4").string();
+  struct Case { std::vector<std::string> args; int code; };
+  const std::vector<Case> cases{
+      {{"-o", (tmp.path() / "x.avi").string(), url("h264")}, 2},          // unknown container
+      {{"-o", (tmp.path() / "fixed.mp4").string(), url("h264")}, 2},      // names never change
+      {{"-o", (tmp.path() / "{name}-%H%M%S.mp4").string(), url("h264")}, 2},  // {name} without --name
+      {{"--keep", "soon", "-o", out, url("h264")}, 2},
+      {{"--max-size", "12Q", "-o", out, url("h264")}, 2},
+      {{"--min-free", "150", "-o", out, url("h264")}, 2},
+      {{"-o", out, url("auth")}, 4},
+      {{"-o", out, url("no-such-stream")}, 5},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv{"cctv-record"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const RunResult r = run_tool(argv, 20s);
+    BOOST_TEST(r.exit_code == c.code, c.args[c.args.size() - 2] << ": " << r.err);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') <= 2, r.err);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// Retention: which files are this camera's segments, and which of them to delete.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <string_view>
+#include <vector>
+
+namespace cctv::record {
+
+// Recognises the files an output pattern produces (strftime fields, %N, and
+// the "-2", "-3" suffix the recorder adds before the extension when a name is
+// taken), so retention never touches anything else in the folder.
+class PatternMatcher {
+ public:
+  // `pattern` with {name} already substituted.
+  explicit PatternMatcher(std::string_view pattern);
+  // The folder above the pattern's first field: where the segments live.
+  const std::filesystem::path& root() const { return root_; }
+  // True when `p` (under root(), spelled as the recorder spells its paths)
+  // is a name the pattern produces.
+  bool matches(const std::filesystem::path& p) const;
+
+ private:
+  std::filesystem::path root_;
+  std::regex re_;  // over the path relative to root_
+};
+
+struct RetentionLimits {
+  std::optional<std::chrono::seconds> keep;
+  std::optional<std::uint64_t> max_size;  // bytes, this camera's segments in total
+  std::optional<double> min_free;         // percent of the filesystem
+  bool any() const { return keep || max_size || min_free; }
+};
+
+struct SegmentFile {
+  std::filesystem::path path;
+  std::uint64_t size = 0;
+  std::filesystem::file_time_type mtime;
+};
+
+struct FsSpace {
+  std::uint64_t total = 0;
+  std::uint64_t available = 0;
+};
+
+// The files to delete, oldest (by mtime) first: those older than `keep`,
+// then the oldest while the total (`current` included) exceeds max_size,
+// then the oldest while less than min_free percent of `space` is free
+// (each deletion counted as freeing its size). `current`, the file being
+// written, is never chosen. With `at_least_one`, the oldest file is chosen
+// when the limits choose none (disk full). Pure.
+std::vector<std::filesystem::path> plan_deletions(std::vector<SegmentFile> files, const std::filesystem::path& current,
+                                                  const RetentionLimits& limits, std::filesystem::file_time_type now,
+                                                  std::optional<FsSpace> space, bool at_least_one = false);
+
+struct RetentionResult {
+  int files = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Lists the matcher's files under its root, deletes what plan_deletions()
+// chooses, then the folders (below root) that became empty; logs each
+// deletion. Failures to delete are logged and skipped.
+RetentionResult apply_retention(const PatternMatcher& m, const std::filesystem::path& current,
+                                const RetentionLimits& limits, bool at_least_one = false);
+
+}  // namespace cctv::record

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// Segment files: muxer set-up for crash safety, stream copy, audio transcoding, trailer.
+#include "segment.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <ctime>
+#include <string>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "cctv/log.hpp"
+
+namespace cctv::record {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+Error write_error(const fs::path& p, int averror) {
+  return {ExitCode::kOutput, "cannot write '" + p.string() + "'", av::error_string(averror)};
+}
+
+// ISO 8601 UTC with microseconds, as FFmpeg's muxers parse creation_time.
+std::string iso_utc(WallClock::time_point t) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1'000'000);
+}
+
+// Muxer options that push data to the file as it is recorded (see the class comment).
+AVDictionary* crash_safe_options(Container c) {
+  AVDictionary* d = nullptr;
+  av_dict_set(&d, "flush_packets", "1", 0);
+  if (c == Container::kMp4) {
+    // An empty moov up front and a self-contained fragment per keyframe or
+    // second: a file cut anywhere plays up to its last complete fragment.
+    av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
+    av_dict_set(&d, "frag_duration", "1000000", 0);
+  } else if (c == Container::kMatroska) {
+    av_dict_set(&d, "cluster_time_limit", "1000", 0);
+  }
+  return d;
+}
+
+}  // namespace
+
+std::optional<Container> container_for(std::string_view path) {
+  const std::string ext = lower(fs::path(path).extension().string());
+  if (ext == ".mp4") return Container::kMp4;
+  if (ext == ".mkv") return Container::kMatroska;
+  if (ext == ".ts") return Container::kMpegTs;
+  return std::nullopt;
+}
+
+const char* muxer_name(Container c) {
+  switch (c) {
+    case Container::kMp4: return "mp4";
+    case Container::kMatroska: return "matroska";
+    case Container::kMpegTs: return "mpegts";
+  }
+  return "mp4";
+}
+
+WallClock::time_point next_boundary(WallClock::time_point t, std::chrono::seconds period) {
+  const std::time_t now = WallClock::to_time_t(t);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  tm.tm_isdst = -1;
+  const std::time_t midnight = std::mktime(&tm);
+  tm.tm_mday += 1;
+  tm.tm_isdst = -1;
+  const std::time_t next_midnight = std::mktime(&tm);
+  const auto since = t - WallClock::from_time_t(midnight);
+  const auto k = std::chrono::duration_cast<std::chrono::seconds>(since).count() / period.count() + 1;
+  return std::min(WallClock::from_time_t(midnight) + k * period, WallClock::from_time_t(next_midnight));
+}
+
+StreamInfo stream_info(const AVStream& st) {
+  StreamInfo info{ParamsPtr(avcodec_parameters_alloc()), st.time_base};
+  avcodec_parameters_copy(info.params.get(), st.codecpar);
+  return info;
+}
+
+bool complete_video_parameters(StreamInfo& video, const AVPacket& keyframe) {
+  AVCodecParameters* par = video.params.get();
+  if (par->width > 0 && par->height > 0) return true;
+  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
+  if (codec == nullptr) return false;
+  av::CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  ctx->thread_count = 1;
+  if (avcodec_parameters_to_context(ctx.get(), par) < 0 || avcodec_open2(ctx.get(), codec, nullptr) < 0) return false;
+  auto frame = av::make_frame();
+  // Send, drain, receive: the frame comes out whatever the codec's delay.
+  if (avcodec_send_packet(ctx.get(), &keyframe) < 0 || avcodec_send_packet(ctx.get(), nullptr) < 0 ||
+      avcodec_receive_frame(ctx.get(), frame.get()) < 0) {
+    return false;
+  }
+  par->width = frame->width;
+  par->height = frame->height;
+  par->format = frame->format;
+  par->sample_aspect_ratio = frame->sample_aspect_ratio;
+  return par->width > 0 && par->height > 0;
+}
+
+bool is_disk_full(const Error& e) {
+  return e.code == ExitCode::kOutput &&
+         (e.cause == av::error_string(AVERROR(ENOSPC)) || e.cause == av::error_string(AVERROR(EDQUOT)));
+}
+
+AudioMode audio_mode(const Streams& s, Container c, bool no_audio) {
+  if (no_audio || !s.audio) return AudioMode::kNone;
+  return can_copy_audio(s.audio->params->codec_id, muxer_name(c)) ? AudioMode::kCopy : AudioMode::kTranscode;
+}
+
+SegmentWriter::SegmentWriter(fs::path path, std::vector<AVRational> tbs)
+    : path_(std::move(path)), repair_(tbs), in_tbs_(std::move(tbs)) {}
+
+SegmentWriter::~SegmentWriter() {
+  if (oc_ != nullptr) (void)close();
+}
+
+Result<std::unique_ptr<SegmentWriter>> SegmentWriter::open(const fs::path& path, Container c, const Streams& s,
+                                                           AudioMode audio, WallClock::time_point start) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return fail(ExitCode::kOutput, "cannot create folder '" + path.parent_path().string() + "'", ec.message());
+  std::optional<AudioTranscoder> transcoder;
+  if (audio == AudioMode::kTranscode) {
+    auto t = AudioTranscoder::open(s.audio->params.get(), s.audio->time_base);
+    if (t) {
+      transcoder.emplace(std::move(*t));
+    } else {
+      log_warn("audio dropped: {}", t.error().what());
+      audio = AudioMode::kNone;
+    }
+  }
+  std::vector<AVRational> tbs{s.video.time_base};
+  if (audio != AudioMode::kNone) tbs.push_back(transcoder ? transcoder->time_base() : s.audio->time_base);
+  std::unique_ptr<SegmentWriter> w(new SegmentWriter(path, tbs));
+  w->audio_ = audio;
+  w->transcoder_ = std::move(transcoder);
+  if (int e = avformat_alloc_output_context2(&w->oc_, nullptr, muxer_name(c), path.c_str()); e < 0) {
+    return fail(write_error(path, e));
+  }
+  AVStream* v = avformat_new_stream(w->oc_, nullptr);
+  avcodec_parameters_copy(v->codecpar, s.video.params.get());
+  v->codecpar->codec_tag = 0;
+  v->time_base = s.video.time_base;
+  if (audio != AudioMode::kNone) {
+    AVStream* a = avformat_new_stream(w->oc_, nullptr);
+    avcodec_parameters_copy(a->codecpar, w->transcoder_ ? w->transcoder_->parameters() : s.audio->params.get());
+    a->codecpar->codec_tag = 0;
+    a->time_base = tbs[1];
+  }
+  av_dict_set(&w->oc_->metadata, "creation_time", iso_utc(start).c_str(), 0);
+  if (int e = avio_open(&w->oc_->pb, path.c_str(), AVIO_FLAG_WRITE); e < 0) return fail(write_error(path, e));
+  AVDictionary* opts = crash_safe_options(c);
+  const int e = avformat_write_header(w->oc_, &opts);
+  av_dict_free(&opts);
+  if (e < 0) return fail(write_error(path, e));
+  w->header_written_ = true;
+  return w;
+}
+
+Status SegmentWriter::write_out(AVPacket* pkt, int index) {
+  if (failed_) return fail(ExitCode::kOutput, "cannot write '" + path_.string() + "'", "earlier write failed");
+  repair_.fix(index, pkt);
+  if (index == 0) {
+    video_started_ = true;
+    last_video_end_ = pkt->dts + std::max<std::int64_t>(pkt->duration, 0);
+  } else if (pkt->dts < 0) {
+    return {};  // audio from before the first keyframe
+  }
+  pkt->stream_index = index;
+  pkt->pos = -1;
+  av_packet_rescale_ts(pkt, in_tbs_[static_cast<size_t>(index)], oc_->streams[index]->time_base);
+  // Not interleaved: packets arrive in order, and interleaving would hold
+  // video in memory while waiting for audio (the opposite of crash safety).
+  if (int e = av_write_frame(oc_, pkt); e < 0) {
+    failed_ = true;
+    return fail(write_error(path_, e));
+  }
+  return {};
+}
+
+Status SegmentWriter::write_video(AVPacket* pkt) { return write_out(pkt, 0); }
+
+Status SegmentWriter::write_audio(AVPacket* pkt) {
+  if (audio_ == AudioMode::kNone) return {};
+  if (!video_started_) return {};  // nothing before the first keyframe
+  if (audio_ == AudioMode::kCopy) return write_out(pkt, 1);
+  encoded_.clear();
+  if (auto s = transcoder_->push(pkt, encoded_); !s) return s;
+  for (auto& p : encoded_) {
+    if (auto s = write_out(p.get(), 1); !s) return s;
+  }
+  return {};
+}
+
+Status SegmentWriter::close() {
+  if (oc_ == nullptr) return {};
+  Status result;
+  if (transcoder_ && !failed_ && header_written_) {
+    encoded_.clear();
+    if (transcoder_->flush(encoded_)) {
+      for (auto& p : encoded_) {
+        if (!write_out(p.get(), 1)) break;
+      }
+    }
+  }
+  if (!failed_ && header_written_) {
+    if (int e = av_write_trailer(oc_); e < 0) result = fail(write_error(path_, e));
+  }
+  if (int e = oc_->pb != nullptr ? avio_closep(&oc_->pb) : 0; e < 0 && result) result = fail(write_error(path_, e));
+  avformat_free_context(oc_);
+  oc_ = nullptr;
+  return result;
+}
+
+double SegmentWriter::seconds() const { return static_cast<double>(last_video_end_) * av_q2d(in_tbs_[0]); }
+
+}  // namespace cctv::record

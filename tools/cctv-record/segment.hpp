@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// One segment file: stream copy of a camera's video (and audio) into MP4, MKV or MPEG-TS, flushed as it goes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "cctv/av.hpp"
+#include "cctv/error.hpp"
+#include "cctv/remux.hpp"
+
+namespace cctv::record {
+
+using WallClock = std::chrono::system_clock;
+
+enum class Container { kMp4, kMatroska, kMpegTs };
+
+// The container for a file name or pattern by its extension (.mp4, .mkv,
+// .ts; case-insensitive), or nullopt.
+std::optional<Container> container_for(std::string_view path);
+// FFmpeg's muxer name: "mp4", "matroska", "mpegts".
+const char* muxer_name(Container c);
+
+// The start of the next wall-clock segment after `t`: a multiple of `period`
+// since local midnight (10 min: :00, :10, ...), at most the next midnight.
+WallClock::time_point next_boundary(WallClock::time_point t, std::chrono::seconds period);
+
+struct ParamsFree { void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); } };
+using ParamsPtr = std::unique_ptr<AVCodecParameters, ParamsFree>;
+
+// A connection's streams as the segments need them (owned copies, so they
+// outlive the connection's AVFormatContext).
+struct StreamInfo {
+  ParamsPtr params;
+  AVRational time_base{};
+};
+struct Streams {
+  StreamInfo video;
+  std::optional<StreamInfo> audio;
+};
+// Copies the parameters of `st`.
+StreamInfo stream_info(const AVStream& st);
+
+// RTSP sessions often declare no picture size (it is in the SPS), and MP4
+// needs one: fills width, height (and pixel format) of `video` by decoding
+// `keyframe` once. No-op when the size is known. False when it stays unknown.
+bool complete_video_parameters(StreamInfo& video, const AVPacket& keyframe);
+
+// True when `e` is a full disk (ENOSPC) or an exhausted quota (EDQUOT).
+bool is_disk_full(const Error& e);
+
+enum class AudioMode { kNone, kCopy, kTranscode };
+// What to do with the audio of `s` in container `c` (remux.hpp's can_copy_audio).
+AudioMode audio_mode(const Streams& s, Container c, bool no_audio);
+
+// An open segment file. Timestamps start at 0 at the first packet (a video
+// keyframe) and are repaired (cctv/remux.hpp) to be monotonic. Data reaches
+// the file as it is recorded: fragmented MP4 (a fragment per keyframe or
+// second), Matroska clusters of a second, TS packets flushed at once, so a
+// killed recorder leaves a file that plays up to about a second before.
+// Not thread-safe.
+class SegmentWriter {
+ public:
+  // Creates the folders and the file, writes the header with the wall-clock
+  // `start` as creation_time. A transcoder that cannot open drops the audio
+  // with a warning. Errors: kOutput (folders, file, header).
+  [[nodiscard]] static Result<std::unique_ptr<SegmentWriter>> open(const std::filesystem::path& path, Container c,
+                                                                   const Streams& s, AudioMode audio,
+                                                                   WallClock::time_point start);
+  ~SegmentWriter();
+
+  // Writes one input packet (timestamps in its stream's time base; modified
+  // in place). Audio before the segment's first video packet is dropped.
+  // Errors: kOutput, the cause naming errno (ENOSPC: disk full).
+  [[nodiscard]] Status write_video(AVPacket* pkt);
+  [[nodiscard]] Status write_audio(AVPacket* pkt);
+
+  // Flushes the audio encoder, writes the trailer (MP4: the fragment index)
+  // and closes the file. Errors: kOutput; the file is closed either way.
+  [[nodiscard]] Status close();
+
+  const std::filesystem::path& path() const { return path_; }
+  double seconds() const;  // video duration written so far
+  std::int64_t repairs() const { return repair_.repairs(); }
+
+ private:
+  SegmentWriter(std::filesystem::path path, std::vector<AVRational> tbs);
+  Status write_out(AVPacket* pkt, int index);
+
+  std::filesystem::path path_;
+  AVFormatContext* oc_ = nullptr;
+  TimestampRepair repair_;
+  std::vector<AVRational> in_tbs_;
+  AudioMode audio_ = AudioMode::kNone;
+  std::optional<AudioTranscoder> transcoder_;
+  std::vector<av::PacketPtr> encoded_;
+  std::int64_t last_video_end_ = 0;  // in the video input time base, output timeline
+  bool header_written_ = false;
+  bool video_started_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace cctv::record
