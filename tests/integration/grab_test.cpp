@@ -27,11 +27,6 @@ RunResult run_grab(std::vector<std::string> args, std::chrono::milliseconds dead
   return run_tool(args, deadline);
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // Width and height of a picture as ffprobe reads it ("1280x720"), or its error.
 std::string jpeg_size(const fs::path& p) {
   const RunResult r = run_tool({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",

@@ -20,6 +20,7 @@
 
 #include <boost/json.hpp>
 
+#include "mjpeg_client.hpp"
 #include "support.hpp"
 
 using namespace cctv::test;
@@ -34,16 +35,6 @@ const std::string kBoundary = "--cctvframe\r\n";
 Camera& camera() {
   static Camera cam;
   return cam;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-bool is_jpeg(std::string_view b) {
-  return b.size() > 4 && static_cast<unsigned char>(b[0]) == 0xFF && static_cast<unsigned char>(b[1]) == 0xD8 &&
-         static_cast<unsigned char>(b[b.size() - 2]) == 0xFF && static_cast<unsigned char>(b[b.size() - 1]) == 0xD9;
 }
 
 // The parts of a multipart body as the server writes them ("--cctvframe",
@@ -82,47 +73,7 @@ Parts split_parts(const std::string& body) {
   return out;
 }
 
-// A running cctv-mjpeg-serve on a free loopback port.
-class Server {
- public:
-  explicit Server(std::vector<std::string> args, const EnvChanges& env = {}) {
-    args.insert(args.begin(), {(bin_dir() / "cctv-mjpeg-serve").string(), "--listen", "127.0.0.1:0"});
-    process.start(args, env);
-    auto line = process.read_line(10s);
-    if (!line) throw std::runtime_error("server did not start: " + process.stderr_text());
-    url = *line;
-  }
-  ~Server() {
-    process.signal(SIGTERM);
-    if (!process.wait(10s)) process.kill();
-  }
-  int port() const { return std::stoi(url.substr(url.rfind(':') + 1)); }
-  std::string at(const std::string& path) const { return url + path.substr(1); }
-
-  Process process;
-  std::string url;  // "http://127.0.0.1:PORT/"
-};
-
-struct Reply {
-  int status = 0;
-  std::string type;
-  std::string body;
-};
-
-// One request through curl; the status code and content type from curl itself.
-Reply get(const std::string& url, std::vector<std::string> extra = {}, std::chrono::milliseconds deadline = 20s) {
-  TempDir tmp;
-  std::vector<std::string> argv{"curl", "-s", "-o", (tmp.path() / "body").string(), "-w", "%{http_code} %{content_type}"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  argv.push_back(url);
-  const RunResult r = run_tool(argv, deadline);
-  Reply out;
-  std::istringstream in(r.out);
-  in >> out.status;
-  std::getline(in >> std::ws, out.type);
-  out.body = slurp(tmp.path() / "body");
-  return out;
-}
+using Server = MjpegServer;
 
 // Watches a stream for `seconds` through curl and splits what arrived.
 Parts watch(const std::string& url, double seconds) {

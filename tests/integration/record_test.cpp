@@ -176,11 +176,6 @@ double free_percent(const fs::path& p) {
   return 100.0 * static_cast<double>(st.f_bavail) / static_cast<double>(st.f_blocks);
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // --- The scenarios, run concurrently -----------------------------------------
 
 struct Basic {  // 20 s of 4 s MP4 segments with G.711 -> AAC and a hook

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Where the built tools and fixture clips are, and TempDir.
+// Where the built tools and fixture clips are, whole-file reads and writes, and TempDir.
 #include "support.hpp"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <system_error>
 
@@ -15,6 +17,22 @@ namespace cctv::test {
 std::filesystem::path bin_dir() { return CCTV_BIN_DIR; }
 
 std::filesystem::path media_dir() { return CCTV_MEDIA_DIR; }
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_file(const std::filesystem::path& p, std::string_view bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out.flush()) throw std::runtime_error("cannot write " + p.string());
+}
+
+bool is_jpeg(std::string_view b) {
+  return b.size() > 4 && static_cast<unsigned char>(b[0]) == 0xFF && static_cast<unsigned char>(b[1]) == 0xD8 &&
+         static_cast<unsigned char>(b[b.size() - 2]) == 0xFF && static_cast<unsigned char>(b[b.size() - 1]) == 0xD9;
+}
 
 TempDir::TempDir() {
   const char* tmpdir = std::getenv("TMPDIR");

@@ -149,6 +149,14 @@ class Camera {
   std::unique_ptr<Process> process_;
 };
 
+// The whole file as bytes; empty when it cannot be read.
+std::string slurp(const std::filesystem::path& p);
+// Writes `bytes` to `p`, replacing it. Throws std::runtime_error on failure.
+void write_file(const std::filesystem::path& p, std::string_view bytes);
+
+// True for a complete JPEG: starts with SOI (FF D8), ends with EOI (FF D9).
+bool is_jpeg(std::string_view bytes);
+
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
 class TempDir {
  public:

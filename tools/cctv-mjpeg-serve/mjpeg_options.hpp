@@ -9,8 +9,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "auth.hpp"
 #include "cctv/cli.hpp"
 #include "cctv/jpeg.hpp"
+#include "tls.hpp"
 
 namespace cctv::mjpeg {
 
@@ -45,6 +47,12 @@ struct Options {
   bool always_on = false;
   int max_clients = 100;
   LiveCliOptions live;         // retries -1: forever
+  std::string basic_auth_file;  // --basic-auth-file
+  std::string token_file;       // --token-file
+  std::string tls_cert;         // --tls-cert (only with --tls-key)
+  std::string tls_key;          // --tls-key
+  std::shared_ptr<const Auth> auth;  // filled by define(): null when neither auth file is given
+  TlsContext tls;                    // filled by define(): null without --tls-cert/--tls-key
 };
 
 // Parses "NAME=URL" (kUsage on a bad name or an empty URL; the URL itself is

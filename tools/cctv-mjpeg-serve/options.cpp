@@ -65,6 +65,38 @@ void add_server_options(CLI::App& app, Options& o) {
       ->type_name("N");
 }
 
+void add_security_options(CLI::App& app, Options& o) {
+  const std::string group = "Security";
+  app.add_option("--basic-auth-file", o.basic_auth_file,
+                 "Require HTTP Basic auth: lines user:HASH, HASH from openssl passwd -6 or mkpasswd")
+      ->type_name("FILE")
+      ->group(group);
+  app.add_option("--token-file", o.token_file,
+                 "Require a bearer token (Authorization header or ?token=): one token a line")
+      ->type_name("FILE")
+      ->group(group);
+  auto* cert = app.add_option("--tls-cert", o.tls_cert, "Serve HTTPS with this PEM certificate chain")
+                   ->type_name("FILE")
+                   ->group(group);
+  auto* key = app.add_option("--tls-key", o.tls_key, "The PEM private key of --tls-cert (unencrypted)")
+                  ->type_name("FILE")
+                  ->group(group);
+  cert->needs(key);
+  key->needs(cert);
+}
+
+// Reads the auth and TLS files, so that a bad one stops the start (exit 2).
+Status load_security(Options& o) {
+  auto auth = Auth::load(o.basic_auth_file, o.token_file);
+  if (!auth) return fail(auth.error());
+  o.auth = std::move(*auth);
+  if (o.tls_cert.empty()) return {};
+  auto tls = load_tls(o.tls_cert, o.tls_key);
+  if (!tls) return fail(tls.error());
+  o.tls = std::move(*tls);
+  return {};
+}
+
 }  // namespace
 
 Result<CameraSpec> parse_camera_spec(std::string_view text) {
@@ -124,6 +156,7 @@ ToolRun define(CLI::App& app) {
   add_camera_options(app, *o);
   add_picture_options(app, *o);
   add_server_options(app, *o);
+  add_security_options(app, *o);
   add_input_options(app, o->input);
   add_live_options(app, o->live, "unlimited");
   return [o]() -> cctv::Result<ExitCode> {
@@ -134,6 +167,7 @@ ToolRun define(CLI::App& app) {
     if (!addr) return fail(addr.error());
     o->address = *addr;
     if (auto s = resolve_credentials(o->input); !s) return fail(s.error());
+    if (auto s = load_security(*o); !s) return fail(s.error());
     return run(*o);
   };
 }

@@ -3,6 +3,8 @@
 #include "pages.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <fmt/format.h>
 
 #include "cctv/url.hpp"
@@ -25,7 +27,9 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string index_html(const std::vector<CameraView>& cameras) {
+std::string index_html(const std::vector<CameraView>& cameras, std::string_view token) {
+  const std::string query =
+      token.empty() ? std::string() : html_escape("?token=" + boost::urls::encode(token, boost::urls::unreserved_chars));
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -38,9 +42,9 @@ std::string index_html(const std::vector<CameraView>& cameras) {
   for (const auto& c : cameras) {
     const std::string n = html_escape(c.name);
     out += fmt::format(
-        "<figure><img src=\"/{0}/stream.mjpg\" alt=\"camera {0}\">"
-        "<figcaption>{0} &middot; <a href=\"/{0}/snapshot.jpg\">snapshot</a></figcaption></figure>\n",
-        n);
+        "<figure><img src=\"/{0}/stream.mjpg{1}\" alt=\"camera {0}\">"
+        "<figcaption>{0} &middot; <a href=\"/{0}/snapshot.jpg{1}\">snapshot</a></figcaption></figure>\n",
+        n, query);
   }
   out += "</main>\n</body>\n</html>\n";
   return out;

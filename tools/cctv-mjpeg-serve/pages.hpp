@@ -17,7 +17,9 @@ struct CameraView {
 };
 
 // GET /: every camera live in an <img>, plain HTML and CSS (no script).
-std::string index_html(const std::vector<CameraView>& cameras);
+// A non-empty `token` is appended to every link and <img> as ?token=
+// (percent-encoded), so that a page opened with ?token= works as it is.
+std::string index_html(const std::vector<CameraView>& cameras, std::string_view token = {});
 
 // GET /healthz: {"status":"ok"|"degraded","cameras":[{"name","url","connected",
 // "fps","last_frame_age_s","viewers","reconnects","frames_in","error"}]}.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The HTTP server: listener, per-connection coroutine on its own strand, routes, MJPEG streaming.
+// The HTTP(S) server: listener, per-connection coroutine on its own strand, auth, routes, MJPEG streaming.
+// The session code is generic over the stream: plain TCP or TLS (Asio SSL).
 #include "server.hpp"
 
 #include <atomic>
@@ -8,10 +9,15 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+
+#include <openssl/ssl.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
@@ -24,6 +30,7 @@ namespace cctv::mjpeg {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
@@ -36,23 +43,36 @@ constexpr std::size_t kHeaderLimit = 8 * 1024;   // a browser's request is well 
 constexpr auto kHeaderTimeout = 10s;             // slowloris: the whole request header within this
 constexpr auto kWriteTimeout = 30s;              // a viewer that takes nothing for this long is dropped
 constexpr auto kFreshFrame = 1s;                 // a snapshot younger than this needs no wait
+constexpr auto kCloseTimeout = 2s;               // TLS close_notify exchange at the end of a connection
 
 double now_s() { return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count(); }
 
-// One client connection; lives in its coroutine and in the registry (weakly).
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// One client connection over `Stream` (PlainStream or TlsStream); lives in its
+// coroutine and in the registry (weakly).
+template <class Stream>
 struct Conn {
-  explicit Conn(tcp::socket s) : stream(std::move(s)), wake(stream.get_executor()) {}
-  beast::tcp_stream stream;
+  template <class... Args>
+  explicit Conn(Args&&... args) : stream(std::forward<Args>(args)...), wake(stream.get_executor()) {}
+  Stream stream;
   asio::steady_timer wake;  // a frame's arrival cancels it (see Subscription)
+  // The TCP layer: timeouts, cancel, close.
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream); }
 };
 
 // A slot subscribed to a hub for as long as it lives; the capture thread's
 // put() wakes the connection through its strand.
 class Subscription {
  public:
-  Subscription(Hub& hub, const std::shared_ptr<Conn>& conn, bool stream)
+  template <class C>
+  Subscription(Hub& hub, const std::shared_ptr<C>& conn, bool stream)
       : hub_(hub), slot_(std::make_shared<ViewerSlot>()), stream_(stream) {
-    slot_->set_wake([w = std::weak_ptr<Conn>(conn), ex = conn->stream.get_executor()] {
+    slot_->set_wake([w = std::weak_ptr<C>(conn), ex = conn->stream.get_executor()] {
       asio::post(ex, [w] {
         if (auto c = w.lock()) c->wake.cancel();
       });
@@ -76,23 +96,27 @@ class Subscription {
 struct Target {
   std::string path;
   std::optional<double> fps;  // ?fps=N
+  std::string token;          // ?token=T (for <img> tags, which cannot send headers)
   bool ok = true;
 };
 
 Target parse_target(std::string_view text) {
   Target t;
   auto u = boost::urls::parse_origin_form(text);
-  if (!u) return {{}, {}, false};
+  if (!u) return {{}, {}, {}, false};
   t.path = std::string(u->path());
   for (const auto& p : u->params()) {
+    if (p.key == "token") t.token = p.value;
     if (p.key != "fps") continue;
     double v = 0;
     auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), v);
-    if (ec != std::errc() || end != p.value.data() + p.value.size() || !(v > 0) || v > 1000) return {{}, {}, false};
+    if (ec != std::errc() || end != p.value.data() + p.value.size() || !(v > 0) || v > 1000) return {{}, {}, {}, false};
     t.fps = v;
   }
   return t;
 }
+
+using Request = http::request<http::empty_body>;
 
 using Response = http::response<http::string_body>;
 
@@ -117,6 +141,10 @@ Response error_response(http::status status, std::string_view why, const auto& r
 struct Server::Impl {
   Impl(const Options& o, std::vector<std::shared_ptr<Hub>> h) : opts(o), hubs(std::move(h)) {
     for (const auto& hub : hubs) by_name[hub->name()] = hub;
+    if (opts.tls) {  // Asio's context adopts (and later frees) one reference of options' SSL_CTX
+      SSL_CTX_up_ref(opts.tls.get());
+      tls.emplace(opts.tls.get());
+    }
   }
 
   Options opts;
@@ -124,10 +152,12 @@ struct Server::Impl {
   std::map<std::string, std::shared_ptr<Hub>, std::less<>> by_name;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  std::optional<ssl::context> tls;
+  asio::thread_pool verifier{1};  // password hashes (see authorized())
   std::atomic<int> stream_viewers{0};
   std::atomic<bool> stopping{false};
   std::mutex conns_mu;
-  std::list<std::weak_ptr<Conn>> conns;
+  std::list<std::function<void()>> conns;  // per open connection: closes it (on its strand)
 
   std::vector<CameraView> views() const {
     std::vector<CameraView> out;
@@ -138,11 +168,18 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> watch_stop();
-  asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<bool> handle(std::shared_ptr<Conn> conn, const http::request<http::empty_body>& req);
-  asio::awaitable<void> stream(std::shared_ptr<Conn> conn, Hub& hub, std::optional<double> fps, bool head);
-  asio::awaitable<Response> snapshot(std::shared_ptr<Conn> conn, Hub& hub, const http::request<http::empty_body>& req);
-  asio::awaitable<JpegPtr> next_frame(Conn& conn, ViewerSlot& slot, SteadyClock::time_point deadline);
+  template <class S>
+  asio::awaitable<void> session(std::shared_ptr<Conn<S>> conn);
+  template <class S>
+  asio::awaitable<bool> handle(std::shared_ptr<Conn<S>> conn, const Request& req);
+  template <class S>
+  asio::awaitable<void> stream(std::shared_ptr<Conn<S>> conn, Hub& hub, std::optional<double> fps, bool head);
+  template <class S>
+  asio::awaitable<Response> snapshot(std::shared_ptr<Conn<S>> conn, Hub& hub, const Request& req);
+  template <class S>
+  asio::awaitable<JpegPtr> next_frame(Conn<S>& conn, ViewerSlot& slot, SteadyClock::time_point deadline);
+  asio::awaitable<bool> authorized(const Request& req, const Target& t);
+  Response unauthorized(const Request& req) const;
   void close_all();
 };
 
@@ -158,7 +195,11 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket)), asio::detached);
+    if (tls) {
+      asio::co_spawn(ex, session(std::make_shared<Conn<TlsStream>>(std::move(socket), *tls)), asio::detached);
+    } else {
+      asio::co_spawn(ex, session(std::make_shared<Conn<PlainStream>>(std::move(socket))), asio::detached);
+    }
   }
 }
 
@@ -180,23 +221,34 @@ asio::awaitable<void> Server::Impl::watch_stop() {
 
 void Server::Impl::close_all() {
   std::lock_guard lock(conns_mu);
-  for (auto& w : conns) {
-    auto c = w.lock();
-    if (!c) continue;
-    asio::post(c->stream.get_executor(), [c] {
-      c->stream.cancel();
-      c->wake.cancel();
-      beast::error_code ec;
-      c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-      c->stream.close();
-    });
-  }
+  for (auto& close : conns) close();
 }
 
-asio::awaitable<JpegPtr> Server::Impl::next_frame(Conn& conn, ViewerSlot& slot, SteadyClock::time_point deadline) {
+namespace {
+
+// What close_all() does to one connection.
+template <class S>
+std::function<void()> closer(const std::shared_ptr<Conn<S>>& conn) {
+  return [w = std::weak_ptr<Conn<S>>(conn)] {
+    auto c = w.lock();
+    if (!c) return;
+    asio::post(c->stream.get_executor(), [c] {
+      c->tcp().cancel();
+      c->wake.cancel();
+      beast::error_code ec;
+      c->tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+      c->tcp().close();
+    });
+  };
+}
+
+}  // namespace
+
+template <class S>
+asio::awaitable<JpegPtr> Server::Impl::next_frame(Conn<S>& conn, ViewerSlot& slot, SteadyClock::time_point deadline) {
   for (;;) {  // bounded by `deadline` and shutdown; woken by the slot
     if (auto f = slot.take()) co_return f;
-    if (stopping || SteadyClock::now() >= deadline || !conn.stream.socket().is_open()) co_return nullptr;
+    if (stopping || SteadyClock::now() >= deadline || !conn.tcp().socket().is_open()) co_return nullptr;
     // The check above and this wait start within one strand turn, so a
     // wake-up posted in between cancels the wait rather than being lost.
     conn.wake.expires_at(std::min(deadline, SteadyClock::now() + 1s));
@@ -204,7 +256,8 @@ asio::awaitable<JpegPtr> Server::Impl::next_frame(Conn& conn, ViewerSlot& slot, 
   }
 }
 
-asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn> conn, Hub& hub, std::optional<double> fps,
+template <class S>
+asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn<S>> conn, Hub& hub, std::optional<double> fps,
                                            bool head) {
   http::response<http::empty_body> res{http::status::ok, 11};
   res.set(http::field::server, "cctv-mjpeg-serve");
@@ -213,7 +266,7 @@ asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn> conn, Hub& hub,
   res.set(http::field::pragma, "no-cache");
   res.set(http::field::connection, "close");
   http::response_serializer<http::empty_body> sr{res};
-  conn->stream.expires_after(kWriteTimeout);
+  conn->tcp().expires_after(kWriteTimeout);
   auto [ec, n] = co_await http::async_write_header(conn->stream, sr, kNoThrow);
   if (ec || head) co_return;
   Subscription sub(hub, conn, true);
@@ -226,7 +279,7 @@ asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn> conn, Hub& hub,
     if (!f) break;
     // ?fps=N: hold the frame until it is due; newer ones replace it meanwhile
     // (each arrival cancels the wait, hence the loop; bounded by the cap's period).
-    while (!cap.due(now_s()) && !stopping && conn->stream.socket().is_open()) {
+    while (!cap.due(now_s()) && !stopping && conn->tcp().socket().is_open()) {
       conn->wake.expires_at(SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                      std::chrono::duration<double>(cap.next_due() - now_s())));
       co_await conn->wake.async_wait(kNoThrow);
@@ -241,14 +294,15 @@ asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn> conn, Hub& hub,
         fmt::format("Content-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", f->bytes.size());
     const std::array<asio::const_buffer, 3> bufs{asio::buffer(part_head), asio::buffer(f->bytes),
                                                  asio::buffer(close)};
-    conn->stream.expires_after(kWriteTimeout);
+    conn->tcp().expires_after(kWriteTimeout);
     std::tie(ec, n) = co_await asio::async_write(conn->stream, bufs, kNoThrow);
     if (!ec) hub.count_sent(f->bytes.size());
   }
 }
 
-asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn> conn, Hub& hub,
-                                                 const http::request<http::empty_body>& req) {
+template <class S>
+asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, Hub& hub,
+                                                 const Request& req) {
   JpegPtr f = hub.latest();
   const bool fresh = f && hub.stats(SteadyClock::now()).connected && SteadyClock::now() - f->captured < kFreshFrame;
   if (!fresh) {  // connect on demand and wait for the next frame, within the input timeout
@@ -269,8 +323,26 @@ asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn> conn, Hub
   co_return res;
 }
 
+// A password hash takes milliseconds: it runs on a thread of its own, so that
+// a flood of wrong passwords never stalls the streams of the session threads.
+asio::awaitable<bool> Server::Impl::authorized(const Request& req, const Target& t) {
+  if (!opts.auth || t.path == "/healthz") co_return true;
+  const auto field = req[http::field::authorization];
+  const std::string_view header(field.data(), field.size());
+  if (auto quick = opts.auth->quick_check(header, t.token)) co_return *quick;
+  co_return co_await asio::co_spawn(
+      verifier, [&]() -> asio::awaitable<bool> { co_return opts.auth->allows(header, t.token); }, asio::use_awaitable);
+}
+
+Response Server::Impl::unauthorized(const Request& req) const {
+  Response res = error_response(http::status::unauthorized, "authentication required", req);
+  for (const auto& c : opts.auth->challenges()) res.insert(http::field::www_authenticate, c);
+  return res;
+}
+
 // Answers one request; false when the connection must close afterwards.
-asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn> conn, const http::request<http::empty_body>& req) {
+template <class S>
+asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const Request& req) {
   const Target t = parse_target(req.target());
   Response res;
   std::shared_ptr<Hub> hub;
@@ -290,6 +362,8 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn> conn, const htt
   if (!t.ok) {
     res = error_response(http::status::bad_request, "bad request target", req);
     res.keep_alive(false);
+  } else if (!co_await authorized(req, t)) {  // before 404, so that camera names stay private too
+    res = unauthorized(req);
   } else if (!known) {
     res = error_response(http::status::not_found, "not found", req);
   } else if (!method_ok) {
@@ -308,47 +382,63 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn> conn, const htt
   } else if (is_snapshot) {
     res = co_await snapshot(conn, *hub, req);
   } else if (t.path == "/") {
-    res = text_response(http::status::ok, index_html(views()), "text/html; charset=utf-8", req);
+    // A page opened with a valid ?token= passes it on to its <img> and links.
+    const bool pass_token = opts.auth && !t.token.empty() && opts.auth->allows({}, t.token);
+    res = text_response(http::status::ok, index_html(views(), pass_token ? t.token : std::string()),
+                        "text/html; charset=utf-8", req);
   } else if (t.path == "/healthz") {
     res = text_response(http::status::ok, healthz_json(views()), "application/json", req);
   } else {
     res = text_response(http::status::ok, metrics_text(views()), "text/plain; version=0.0.4; charset=utf-8", req);
   }
-  conn->stream.expires_after(kWriteTimeout);
+  conn->tcp().expires_after(kWriteTimeout);
   auto [ec, n] = co_await http::async_write(conn->stream, res, kNoThrow);
   co_return !ec && res.keep_alive() && !stopping;
 }
 
-asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
-  auto conn = std::make_shared<Conn>(std::move(socket));
-  std::list<std::weak_ptr<Conn>>::iterator reg;
+template <class S>
+asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn<S>> conn) {
+  std::list<std::function<void()>>::iterator reg;
   {
     std::lock_guard lock(conns_mu);
-    reg = conns.insert(conns.end(), conn);
+    reg = conns.insert(conns.end(), closer(conn));
+  }
+  bool open = !stopping;
+  if constexpr (kIsTls<S>) {  // the handshake has the request header's time limit (slowloris)
+    conn->tcp().expires_after(kHeaderTimeout);
+    auto [ec] = co_await conn->stream.async_handshake(ssl::stream_base::server, kNoThrow);
+    if (ec) log_debug("TLS handshake: {}", ec.message());
+    open = open && !ec;
   }
   beast::flat_buffer buffer(kHeaderLimit);
-  for (bool again = !stopping; again;) {  // one turn per request on a keep-alive connection
+  for (bool again = open; again;) {  // one turn per request on a keep-alive connection
     http::request_parser<http::empty_body> parser;
     parser.header_limit(kHeaderLimit);
-    conn->stream.expires_after(kHeaderTimeout);
+    conn->tcp().expires_after(kHeaderTimeout);
     auto [ec, n] = co_await http::async_read(conn->stream, buffer, parser, kNoThrow);
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset || stopping) {
+        ec == asio::error::connection_reset || ec == ssl::error::stream_truncated || stopping) {
       break;
     }
     if (ec) {  // malformed, oversized, or with a body: answer 400 and close
       http::request<http::empty_body> dummy;
       Response res = error_response(http::status::bad_request, "bad request: " + ec.message(), dummy);
       res.keep_alive(false);
-      conn->stream.expires_after(5s);
+      conn->tcp().expires_after(5s);
       co_await http::async_write(conn->stream, res, kNoThrow);
       break;
     }
     again = co_await handle(conn, parser.get());
   }
+  if constexpr (kIsTls<S>) {
+    if (open && !stopping) {  // close_notify, so that the client sees a clean end
+      conn->tcp().expires_after(kCloseTimeout);
+      co_await conn->stream.async_shutdown(kNoThrow);
+    }
+  }
   beast::error_code ignored;
-  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  conn->stream.close();
+  conn->tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->tcp().close();
   std::lock_guard lock(conns_mu);
   conns.erase(reg);
 }
@@ -371,8 +461,9 @@ Result<std::string> Server::listen() {
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ExitCode::kFailure, "cannot listen on " + where, ec.message());
   const auto port = acc.local_endpoint(ec).port();
-  return addr.is_v6() ? fmt::format("http://[{}]:{}/", addr.to_string(), port)
-                      : fmt::format("http://{}:{}/", addr.to_string(), port);
+  const char* scheme = impl_->tls ? "https" : "http";
+  return addr.is_v6() ? fmt::format("{}://[{}]:{}/", scheme, addr.to_string(), port)
+                      : fmt::format("{}://{}:{}/", scheme, addr.to_string(), port);
 }
 
 void Server::run() {

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// What the cctv-mjpeg-serve integration tests share: the server under test
+// on a free loopback port, and one HTTP request through curl.
+#pragma once
+
+#include <csignal>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace cctv::test {
+
+// A running cctv-mjpeg-serve with `args` after `--listen 127.0.0.1:0`; its
+// first stdout line is the URL it serves. SIGTERM (then SIGKILL) on destruction.
+class MjpegServer {
+ public:
+  explicit MjpegServer(std::vector<std::string> args, const EnvChanges& env = {}) {
+    args.insert(args.begin(), {(bin_dir() / "cctv-mjpeg-serve").string(), "--listen", "127.0.0.1:0"});
+    process.start(args, env);
+    auto line = process.read_line(std::chrono::seconds(10));
+    if (!line) throw std::runtime_error("server did not start: " + process.stderr_text());
+    url = *line;
+  }
+  ~MjpegServer() {
+    process.signal(SIGTERM);
+    if (!process.wait(std::chrono::seconds(10))) process.kill();
+  }
+  MjpegServer(const MjpegServer&) = delete;
+  MjpegServer& operator=(const MjpegServer&) = delete;
+
+  int port() const { return std::stoi(url.substr(url.rfind(':') + 1)); }
+  // The URL of `path` ("/cam/stream.mjpg") on this server.
+  std::string at(const std::string& path) const { return url + path.substr(1); }
+
+  Process process;
+  std::string url;  // "http://127.0.0.1:PORT/" (https:// with TLS)
+};
+
+struct Reply {
+  int status = 0;       // 0 when no HTTP answer came
+  std::string type;     // Content-Type
+  std::string headers;  // the response header block, as received
+  std::string body;
+};
+
+// One request through curl, with `extra` curl options before the URL. The
+// status and content type come from curl itself.
+inline Reply get(const std::string& url, const std::vector<std::string>& extra = {},
+                 std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+  TempDir tmp;
+  std::vector<std::string> argv{"curl", "-s", "-o", (tmp.path() / "body").string(), "-D",
+                                (tmp.path() / "head").string(), "-w", "%{http_code} %{content_type}"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  const RunResult r = run_tool(argv, deadline);
+  Reply out;
+  std::istringstream in(r.out);
+  in >> out.status;
+  std::getline(in >> std::ws, out.type);
+  out.headers = slurp(tmp.path() / "head");
+  out.body = slurp(tmp.path() / "body");
+  return out;
+}
+
+}  // namespace cctv::test
