@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(slot_wakes_its_viewer_on_each_put_until_the_wake_is_cleared
 }
 
 BOOST_AUTO_TEST_CASE(fps_cap_of_5_lets_one_frame_in_each_fifth_of_a_second) {
-  FpsCap cap(5);
+  auto cap = FrameCap::per_second(5);
   int sent = 0;
   for (int i = 0; i < 100; ++i) {  // 25 fps for 4 s
     const double t = 1000.0 + i * 0.04;
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(fps_cap_of_5_lets_one_frame_in_each_fifth_of_a_second) {
 }
 
 BOOST_AUTO_TEST_CASE(fps_cap_skips_missed_slots_after_a_pause_instead_of_bursting) {
-  FpsCap cap(10);
+  auto cap = FrameCap::per_second(10);
   cap.taken(0.0);
   BOOST_TEST(cap.due(5.0));
   cap.taken(5.0);
@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(fps_cap_skips_missed_slots_after_a_pause_instead_of_burstin
 }
 
 BOOST_AUTO_TEST_CASE(fps_cap_of_zero_lets_every_frame_through) {
-  FpsCap cap(0);
+  auto cap = FrameCap::per_second(0);
   cap.taken(1.0);
   BOOST_TEST(cap.due(1.0));
 }

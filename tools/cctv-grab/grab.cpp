@@ -139,17 +139,15 @@ cctv::Result<ExitCode> Grabber::run() {
 }  // namespace
 
 Schedule::Schedule(const Options& o, double start_s)
-    : period_(o.stream ? (o.fps > 0 ? 1.0 / o.fps : 0.0) : (effective_count(o) == 1 ? 0.0 : o.interval)),
-      count_(effective_count(o)),
-      next_(start_s) {}
+    : cap_(o.stream ? FrameCap::per_second(o.fps, start_s)
+                    : FrameCap(effective_count(o) == 1 ? 0.0 : o.interval, start_s)),
+      count_(effective_count(o)) {}
 
-bool Schedule::due(double now_s) const { return period_ <= 0 || now_s >= next_; }
+bool Schedule::due(double now_s) const { return cap_.due(now_s); }
 
 void Schedule::taken(double now_s) {
   ++taken_;
-  next_ += period_;
-  // After an outage the missed shots are skipped, not taken in a burst.
-  if (next_ < now_s) next_ = now_s + period_;
+  cap_.taken(now_s);  // after an outage the missed shots are skipped, not taken in a burst
 }
 
 cctv::Result<ExitCode> run(const Options& o) { return Grabber(o).run(); }

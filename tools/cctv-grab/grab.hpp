@@ -6,6 +6,7 @@
 
 #include "cctv/cli.hpp"
 #include "cctv/jpeg.hpp"
+#include "cctv/pace.hpp"
 
 namespace cctv::grab {
 
@@ -39,9 +40,8 @@ class Schedule {
   long taken_count() const { return taken_; }
 
  private:
-  double period_;  // 0: every frame
-  long count_;     // 0: unbounded
-  double next_;
+  FrameCap cap_;
+  long count_;  // 0: unbounded
   long taken_ = 0;
 };
 

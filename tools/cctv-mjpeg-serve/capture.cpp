@@ -45,7 +45,7 @@ bool sleep_unless_stopped(milliseconds d) {
 // One connection's worth of state: created on connect, dropped on loss or idle.
 class Session {
  public:
-  Session(const Capture::Shared& s, LiveSource& live) : s_(s), live_(live), cap_(s.opts.fps) {}
+  Session(const Capture::Shared& s, LiveSource& live) : s_(s), live_(live), cap_(FrameCap::per_second(s.opts.fps)) {}
 
   Status on_connection() {
     const AVStream& st = *live_.source()->video();
@@ -108,7 +108,7 @@ class Session {
 
   const Capture::Shared& s_;
   LiveSource& live_;
-  FpsCap cap_;
+  FrameCap cap_;
   std::optional<Decoder> decoder_;
   std::optional<JpegEncoder> encoder_;
   av::FramePtr frame_ = av::make_frame();

@@ -42,12 +42,6 @@ std::uint64_t ViewerSlot::dropped() const {
   return dropped_;
 }
 
-void FpsCap::taken(double now_s) {
-  if (period_ <= 0) return;
-  next_ += period_;
-  if (next_ < now_s) next_ = now_s + period_;
-}
-
 Hub::Hub(std::string name, std::string display_url) : name_(std::move(name)), display_url_(std::move(display_url)) {
   recent_.reserve(kFpsWindow);
 }

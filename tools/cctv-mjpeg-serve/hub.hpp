@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "cctv/pace.hpp"
+
 namespace cctv::mjpeg {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -48,23 +50,6 @@ class ViewerSlot {
   JpegPtr frame_;
   std::uint64_t dropped_ = 0;
   std::function<void()> wake_;
-};
-
-// "At most N frames a second" for one viewer (?fps=N) or one camera (--fps).
-// Pure; unit-tested. A period of 0 lets every frame through.
-class FpsCap {
- public:
-  explicit FpsCap(double fps) : period_(fps > 0 ? 1.0 / fps : 0.0) {}
-  bool due(double now_s) const { return period_ <= 0 || now_s >= next_; }
-  // Records a frame sent at `now_s`; after a pause the schedule restarts
-  // instead of letting a burst through.
-  void taken(double now_s);
-  // When the next frame is due (seconds, same clock as now_s).
-  double next_due() const { return next_; }
-
- private:
-  double period_;
-  double next_ = 0;
 };
 
 // The state of a camera's connection as shown by /healthz and /metrics.

@@ -270,7 +270,7 @@ asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn<S>> conn, Hub& h
   auto [ec, n] = co_await http::async_write_header(conn->stream, sr, kNoThrow);
   if (ec || head) co_return;
   Subscription sub(hub, conn, true);
-  FpsCap cap(fps.value_or(0));
+  auto cap = FrameCap::per_second(fps.value_or(0));
   std::string open = fmt::format("--{}\r\n", kBoundary);
   std::tie(ec, n) = co_await asio::async_write(conn->stream, asio::buffer(open), kNoThrow);
   const std::string close = fmt::format("\r\n--{}\r\n", kBoundary);
