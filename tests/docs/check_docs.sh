@@ -95,7 +95,7 @@ scrape_choices() {
 
 # Long options whose value is a file by --help's own words: a FILE or PATH
 # type (CLI::ExistingFile prints "TEXT:FILE"), a name ending in -file or
-# -path, or --output.
+# -path, or --output unless its type is DIR (a folder, completed as one).
 scrape_file_options() {
   local line names rest long
   while IFS= read -r line; do
@@ -103,7 +103,7 @@ scrape_file_options() {
     names=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
     long=$(tr ',' '\n' <<<"$names" | grep -m1 '^--' || true)
     [[ -n $long ]] || continue
-    if [[ $rest =~ (^|[^A-Za-z])(FILE|PATH)([^A-Za-z]|$) || $long =~ (^--|-)(file|path)$ || $long == --output ]]; then
+    if [[ $rest =~ (^|[^A-Za-z])(FILE|PATH)([^A-Za-z]|$) || $long =~ (^--|-)(file|path)$ || ($long == --output && ! $rest =~ (^|[^A-Za-z])DIR([^A-Za-z]|$)) ]]; then
       echo "$long"
     fi
   done <"$work/help"

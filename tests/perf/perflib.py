@@ -271,3 +271,25 @@ class MultipartViewer:
 
     def join(self):
         self.thread.join(max(0.0, self.deadline - time.monotonic()) + 15)
+
+
+def start_measured(cmd):
+    """Starts cmd with its output discarded; finish it with stop_measured()."""
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_measured(proc):
+    """SIGTERM (SIGKILL after 5 s), then returns (exit status, CPU seconds, peak RSS in MiB) from wait4."""
+    proc.terminate()
+    deadline = time.monotonic() + 5
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.02)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
