@@ -420,6 +420,10 @@ BOOST_AUTO_TEST_CASE(sigterm_lists_a_complete_last_segment_and_vod_on_exit_ends_
   Runs& r = runs();
   auto p = wait_for(r.vod.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
   BOOST_REQUIRE(p);
+  // The run started long ago (all runs start together): wait for the next
+  // segment to be listed, so that the stop lands 0.5 s into a new one.
+  const std::string newest = p->segs.back().uri;
+  BOOST_REQUIRE(wait_for(r.vod.dir, 10s, [&](const MediaList& m) { return m.segs.back().uri != newest; }));
   std::this_thread::sleep_for(500ms);  // mid-segment
   BOOST_TEST(r.vod.stop() == 0, r.vod.proc.stderr_text());
   auto last = read_media(r.vod.dir);
