@@ -26,6 +26,11 @@ const std::vector<EnvVar> kEnvironment = {
                        "prefixes instead of the tool name."},
 };
 
+CLI::Option* add_url_argument(CLI::App& app, std::string& url, std::string_view note) {
+  return app.add_option("URL", url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH" + std::string(note))
+      ->type_name("URL");
+}
+
 void add_input_options(CLI::App& app, InputCliOptions& o) {
   const std::string group = "Input";
   app.add_option_function<std::string>(

@@ -3,6 +3,11 @@
 // on a free loopback port, and one HTTP request through curl.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <sstream>
 #include <stdexcept>
@@ -63,6 +68,22 @@ inline Reply get(const std::string& url, const std::vector<std::string>& extra =
   out.headers = slurp(tmp.path() / "head");
   out.body = slurp(tmp.path() / "body");
   return out;
+}
+
+// A raw loopback TCP client for what curl will not do (never read, send
+// garbage, hold a connection idle). Throws std::runtime_error on failure.
+inline int connect_to(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  return fd;
 }
 
 }  // namespace cctv::test

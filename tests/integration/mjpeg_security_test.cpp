@@ -126,20 +126,6 @@ std::vector<std::string> with_bearer(const std::string& token = kToken) {
   return {"-H", "Authorization: Bearer " + token};
 }
 
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    throw std::runtime_error("connect failed");
-  }
-  return fd;
-}
-
 // True when the server closes `fd` within `limit`.
 bool closed_within(int fd, std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;

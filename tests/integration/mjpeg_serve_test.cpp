@@ -109,21 +109,6 @@ long rss_kib(int pid) {
   return -1;
 }
 
-// A raw loopback TCP client for what curl will not do (never read, send garbage, hold idle).
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    throw std::runtime_error("connect failed");
-  }
-  return fd;
-}
-
 // Everything the server sends until it closes, or until `limit` passes.
 std::string read_until_close(int fd, std::chrono::milliseconds limit) {
   std::string out;

@@ -55,9 +55,7 @@ void add_series_options(CLI::App& app, Options& o) {
 
 ToolRun define(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  app.add_option("URL", o->url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH")
-      ->required()
-      ->type_name("URL");
+  add_url_argument(app, o->url)->required();
   add_output_options(app, *o);
   add_series_options(app, *o);
   add_input_options(app, o->input);

@@ -114,7 +114,7 @@ Status check_options(Options& o) {
 
 ToolRun define(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  app.add_option("URL", o->url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH")->type_name("URL");
+  add_url_argument(app, o->url);
   add_output_options(app, *o);
   add_encryption_options(app, *o);
   add_input_options(app, o->input);

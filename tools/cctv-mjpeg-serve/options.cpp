@@ -33,8 +33,7 @@ bool valid_name(std::string_view name) {
 }
 
 void add_camera_options(CLI::App& app, Options& o) {
-  app.add_option("URL", o.url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH; served as camera 'cam'")
-      ->type_name("URL");
+  add_url_argument(app, o.url, "; served as camera 'cam'");
   app.add_option("--camera", o.camera_args, "Serve a camera as /NAME/ (NAME: a-z 0-9 _ -); repeatable")
       ->type_name("NAME=URL");
   app.add_option("--input", o.input_arg,

@@ -45,6 +45,11 @@ void add_input_options(CLI::App& app, InputCliOptions& opts);
 // password source is given without --user.
 [[nodiscard]] Status resolve_credentials(InputCliOptions& opts);
 
+// The positional URL of a one-camera tool, described alike everywhere;
+// `note` ends the description ("; served as camera 'cam'"). Returns the
+// option, for the tool to mark ->required() when it is.
+CLI::Option* add_url_argument(CLI::App& app, std::string& url, std::string_view note = {});
+
 // --retries and --stall-timeout: the shared options of tools that keep a
 // camera connection (CONVENTIONS "Long-running tools").
 struct LiveCliOptions {
