@@ -526,13 +526,14 @@ BOOST_AUTO_TEST_CASE(disk_full_keeps_the_segment_playable_frees_space_and_resume
   BOOST_TEST(!fs::exists(r.dir / "full-000002.mp4"));
   BOOST_TEST(r.rec.lines.size() >= 2u);  // resumed after the first full disk
   // Each segment cut short by the full disk plays up to where the disk was
-  // full (the last one may have been stopped by SIGTERM right after starting).
+  // full, however little room it had (the last one may have been stopped by
+  // SIGTERM right after starting).
   int checked = 0;
   for (size_t i = 0; i < r.rec.lines.size(); ++i) {
     const fs::path f = r.dir / fs::path(r.rec.lines[i]).filename();
     if (!fs::exists(f)) continue;  // deleted by retention later
     BOOST_TEST_CONTEXT(f) {
-      BOOST_TEST(frames_of(f) > (i + 1 < r.rec.lines.size() ? 25 : 0));
+      BOOST_TEST(frames_of(f) >= (i + 1 < r.rec.lines.size() ? 1 : 0));
       ++checked;
     }
   }
