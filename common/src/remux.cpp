@@ -115,6 +115,29 @@ bool has_picture(AVCodecID codec, const AVPacket& pkt) {
   return !annex_b;
 }
 
+bool fill_picture_size(AVCodecParameters& par, const AVPacket& keyframe) {
+  if (par.width > 0 && par.height > 0) return true;
+  const AVCodec* codec = avcodec_find_decoder(par.codec_id);
+  if (codec == nullptr) return false;
+  av::CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  if (!ctx) return false;
+  ctx->thread_count = 1;
+  if (avcodec_parameters_to_context(ctx.get(), &par) < 0 || avcodec_open2(ctx.get(), codec, nullptr) < 0) return false;
+  auto frame = av::make_frame();
+  // Send, drain, receive: the frame comes out whatever the codec's delay.
+  if (avcodec_send_packet(ctx.get(), &keyframe) < 0 || avcodec_send_packet(ctx.get(), nullptr) < 0 ||
+      avcodec_receive_frame(ctx.get(), frame.get()) < 0) {
+    return false;
+  }
+  par.width = frame->width;
+  par.height = frame->height;
+  if (par.format < 0) par.format = frame->format;
+  if (par.sample_aspect_ratio.num == 0) par.sample_aspect_ratio = frame->sample_aspect_ratio;
+  if (par.profile == FF_PROFILE_UNKNOWN) par.profile = ctx->profile;
+  if (par.level == FF_LEVEL_UNKNOWN) par.level = ctx->level;
+  return par.width > 0 && par.height > 0;
+}
+
 bool PictureJoiner::push(AVCodecID codec, AVPacket* pkt) {
   if (!has_picture(codec, *pkt)) {
     held_.insert(held_.end(), pkt->data, pkt->data + pkt->size);

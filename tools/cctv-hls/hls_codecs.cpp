@@ -135,26 +135,4 @@ std::string audio_codec_string(const AVCodecParameters& par) {
   }
 }
 
-void fill_video_size(AVCodecParameters& par, const AVPacket& keyframe) {
-  if (par.width > 0 && par.height > 0) return;
-  AVCodecParserContext* parser = av_parser_init(par.codec_id);
-  if (parser == nullptr) return;
-  av::CodecContextPtr ctx(avcodec_alloc_context3(nullptr));
-  if (ctx && avcodec_parameters_to_context(ctx.get(), &par) >= 0) {
-    // The parser reads the extradata's parameter sets first, then the keyframe,
-    // which is a whole access unit (RTP depacketizers deliver complete frames).
-    parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
-    uint8_t* out = nullptr;
-    int out_size = 0;
-    av_parser_parse2(parser, ctx.get(), &out, &out_size, keyframe.data, keyframe.size, keyframe.pts, keyframe.dts, 0);
-    if (parser->width > 0 && parser->height > 0) {
-      par.width = parser->width;
-      par.height = parser->height;
-    }
-    if (par.profile == FF_PROFILE_UNKNOWN) par.profile = ctx->profile;
-    if (par.level == FF_LEVEL_UNKNOWN) par.level = ctx->level;
-  }
-  av_parser_close(parser);
-}
-
 }  // namespace cctv::hls

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Facts a master playlist needs from the streams: RFC 6381 CODECS strings
-// (from the parameter sets) and the picture size (from the first keyframe).
+// (from the parameter sets). The picture size: remux.hpp fill_picture_size().
 #pragma once
 
 #include <cstdint>
@@ -32,10 +32,5 @@ std::string video_codec_string(const AVCodecParameters& par, const AVPacket* key
 // "mp4a.40.2" (AAC-LC; 40.5 HE-AAC from the AudioSpecificConfig), "mp4a.40.34"
 // (MP3), "ac-3", "ec-3"; empty for anything else.
 std::string audio_codec_string(const AVCodecParameters& par);
-
-// Fills par.width/height (and profile/level) from `keyframe` with FFmpeg's
-// parser when the session description left them out (the library opens
-// sources without avformat_find_stream_info). No-op when already known.
-void fill_video_size(AVCodecParameters& par, const AVPacket& keyframe);
 
 }  // namespace cctv::hls

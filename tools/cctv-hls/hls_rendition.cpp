@@ -160,7 +160,8 @@ Status Rendition::setup_audio(Container container) {
 // the same as before (fMP4 keeps its init segment), else opened anew.
 Status Rendition::start_output(const AVPacket& key) {
   ParPtr video = copy_parameters(live_.source()->video()->codecpar);
-  fill_video_size(*video, key);
+  // An unknown size only leaves RESOLUTION out of the master playlist.
+  static_cast<void>(fill_picture_size(*video, key));
   const bool hevc = video->codec_id == AV_CODEC_ID_HEVC;
   if (hevc && o_.segment_type == SegmentType::kTs) log_warn("H.265 goes into fMP4 segments (--segment-type ts ignored)");
   const Container container = hevc || o_.segment_type == SegmentType::kFmp4 ? Container::kFmp4 : Container::kTs;

@@ -177,7 +177,7 @@ void Recorder::on_packet(Event& e) {
   }
   if (!seg_) {
     if (!key || steady < retry_output_at_) return;
-    if (!complete_video_parameters(streams_->video, *pkt)) {
+    if (!fill_picture_size(*streams_->video.params, *pkt)) {
       log_debug("{}: picture size not known yet; waiting for the next keyframe", display_url_);
       return;
     }

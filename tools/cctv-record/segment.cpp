@@ -94,27 +94,6 @@ StreamInfo stream_info(const AVStream& st) {
   return info;
 }
 
-bool complete_video_parameters(StreamInfo& video, const AVPacket& keyframe) {
-  AVCodecParameters* par = video.params.get();
-  if (par->width > 0 && par->height > 0) return true;
-  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
-  if (codec == nullptr) return false;
-  av::CodecContextPtr ctx(avcodec_alloc_context3(codec));
-  ctx->thread_count = 1;
-  if (avcodec_parameters_to_context(ctx.get(), par) < 0 || avcodec_open2(ctx.get(), codec, nullptr) < 0) return false;
-  auto frame = av::make_frame();
-  // Send, drain, receive: the frame comes out whatever the codec's delay.
-  if (avcodec_send_packet(ctx.get(), &keyframe) < 0 || avcodec_send_packet(ctx.get(), nullptr) < 0 ||
-      avcodec_receive_frame(ctx.get(), frame.get()) < 0) {
-    return false;
-  }
-  par->width = frame->width;
-  par->height = frame->height;
-  par->format = frame->format;
-  par->sample_aspect_ratio = frame->sample_aspect_ratio;
-  return par->width > 0 && par->height > 0;
-}
-
 bool is_disk_full(const Error& e) {
   return e.code == ExitCode::kOutput &&
          (e.cause == av::error_string(AVERROR(ENOSPC)) || e.cause == av::error_string(AVERROR(EDQUOT)));

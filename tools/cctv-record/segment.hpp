@@ -45,11 +45,6 @@ struct Streams {
 // Copies the parameters of `st`.
 StreamInfo stream_info(const AVStream& st);
 
-// RTSP sessions often declare no picture size (it is in the SPS), and MP4
-// needs one: fills width, height (and pixel format) of `video` by decoding
-// `keyframe` once. No-op when the size is known. False when it stays unknown.
-bool complete_video_parameters(StreamInfo& video, const AVPacket& keyframe);
-
 // True when `e` is a full disk (ENOSPC) or an exhausted quota (EDQUOT).
 bool is_disk_full(const Error& e);
 

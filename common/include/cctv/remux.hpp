@@ -101,6 +101,14 @@ class TimestampRepair {
 // picture. Pure.
 [[nodiscard]] bool has_picture(AVCodecID codec, const AVPacket& pkt);
 
+// RTSP sessions often declare no picture size (it is in the SPS), and muxers
+// need one (MP4's track header, HLS's RESOLUTION; the library opens sources
+// without avformat_find_stream_info). Fills par's width and height, and where
+// unknown its pixel format, sample aspect ratio, profile and level, by
+// decoding `keyframe` once. Returns true when the size is known (at once,
+// without decoding, when it already was); false when it stays unknown.
+[[nodiscard]] bool fill_picture_size(AVCodecParameters& par, const AVPacket& keyframe);
+
 // Holds video packets without a picture and puts their bytes in front of the
 // next packet that has one, so that every packet written is a decodable
 // access unit (a muxer given a lone SPS/PPS packet writes a frame that
