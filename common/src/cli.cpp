@@ -14,6 +14,7 @@
 #include "cctv/docs.hpp"
 #include "cctv/log.hpp"
 #include "cctv/signals.hpp"
+#include "cctv/url.hpp"
 
 namespace cctv {
 
@@ -29,6 +30,20 @@ const std::vector<EnvVar> kEnvironment = {
 CLI::Option* add_url_argument(CLI::App& app, std::string& url, std::string_view note) {
   return app.add_option("URL", url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH" + std::string(note))
       ->type_name("URL");
+}
+
+Result<NamedUrl> parse_named_url(std::string_view option, std::string_view text,
+                                 bool (*valid_name)(std::string_view), std::string_view name_rule) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos) {
+    return fail(ExitCode::kUsage, fmt::format("{} '{}': expected NAME=URL", option, redact(text)));
+  }
+  NamedUrl n{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+  if (!valid_name(n.name)) {
+    return fail(ExitCode::kUsage, fmt::format("{}: invalid name '{}' (use {})", option, n.name, name_rule));
+  }
+  if (n.url.empty()) return fail(ExitCode::kUsage, fmt::format("{} {}=: empty URL", option, n.name));
+  return n;
 }
 
 void add_input_options(CLI::App& app, InputCliOptions& o) {

@@ -77,16 +77,9 @@ void add_encryption_options(CLI::App& app, Options& o) {
 }  // namespace
 
 Result<VariantSpec> parse_variant(std::string_view text) {
-  const auto eq = text.find('=');
-  if (eq == std::string_view::npos) {
-    return fail(ExitCode::kUsage, "--variant wants NAME=URL, got '" + redact(text) + "'");
-  }
-  VariantSpec v{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
-  if (!valid_name(v.name)) {
-    return fail(ExitCode::kUsage, "--variant: bad name '" + v.name + "' (letters, digits, _ and - only)");
-  }
-  if (v.url.empty()) return fail(ExitCode::kUsage, "--variant " + v.name + ": empty URL");
-  return v;
+  auto n = parse_named_url("--variant", text, valid_name, "letters, digits, _ and -");
+  if (!n) return fail(n.error());
+  return VariantSpec{std::move(n->name), std::move(n->url)};
 }
 
 Status check_options(Options& o) {

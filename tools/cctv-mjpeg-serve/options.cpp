@@ -99,16 +99,9 @@ Status load_security(Options& o) {
 }  // namespace
 
 Result<CameraSpec> parse_camera_spec(std::string_view text) {
-  const auto eq = text.find('=');
-  if (eq == std::string_view::npos) {
-    return fail(ExitCode::kUsage, "--camera '" + redact(text) + "': expected NAME=URL");
-  }
-  CameraSpec c{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
-  if (!valid_name(c.name)) {
-    return fail(ExitCode::kUsage, "--camera: invalid name '" + c.name + "' (use a-z, 0-9, _ and -)");
-  }
-  if (c.url.empty()) return fail(ExitCode::kUsage, "--camera " + c.name + "=: empty URL");
-  return c;
+  auto n = parse_named_url("--camera", text, valid_name, "a-z, 0-9, _ and -");
+  if (!n) return fail(n.error());
+  return CameraSpec{std::move(n->name), std::move(n->url)};
 }
 
 Result<ListenAddress> parse_listen(std::string_view text) {

@@ -50,6 +50,17 @@ void add_input_options(CLI::App& app, InputCliOptions& opts);
 // option, for the tool to mark ->required() when it is.
 CLI::Option* add_url_argument(CLI::App& app, std::string& url, std::string_view note = {});
 
+// "NAME=URL", as --camera and --variant take it.
+struct NamedUrl {
+  std::string name;
+  std::string url;
+};
+// Splits `text` at its first '='. kUsage, one line naming `option` (the URL's
+// password redacted), when there is no '=', `valid_name` rejects the name
+// (`name_rule` says what it allows: "a-z, 0-9, _ and -"), or the URL is empty.
+[[nodiscard]] Result<NamedUrl> parse_named_url(std::string_view option, std::string_view text,
+                                               bool (*valid_name)(std::string_view), std::string_view name_rule);
+
 // --retries and --stall-timeout: the shared options of tools that keep a
 // camera connection (CONVENTIONS "Long-running tools").
 struct LiveCliOptions {
