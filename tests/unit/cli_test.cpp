@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <CLI/CLI.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace cctv;

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include <CLI/CLI.hpp>
+
 #include "grab.hpp"
 
 namespace cctv::embedded {

@@ -2,8 +2,6 @@
 // cctv-grab's command line.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include "cctv/cli.hpp"
 
 namespace cctv::grab {

@@ -7,8 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "auth.hpp"
 #include "cctv/cli.hpp"
 #include "cctv/jpeg.hpp"

@@ -6,6 +6,8 @@
 #include <memory>
 #include <set>
 
+#include <CLI/CLI.hpp>
+
 #include "cctv/url.hpp"
 #include "serve.hpp"
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <CLI/CLI.hpp>
+
 #include "cctv/log.hpp"
 #include "probe.hpp"
 #include "report.hpp"

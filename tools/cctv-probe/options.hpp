@@ -2,8 +2,6 @@
 // cctv-probe's command line.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include "cctv/cli.hpp"
 
 namespace cctv::probe {

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include <CLI/CLI.hpp>
+
 #include "cctv/url.hpp"
 #include "record.hpp"
 #include "segment.hpp"

@@ -2,8 +2,6 @@
 // cctv-record's command line.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include "cctv/cli.hpp"
 
 namespace cctv::record {

@@ -8,11 +8,16 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
 #include "cctv/error.hpp"
 #include "cctv/jpeg.hpp"
 #include "cctv/source.hpp"
+
+// CLI11 is large (about 5 s of compile time per file that includes it): only
+// the files that define options include <CLI/CLI.hpp>.
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace cctv {
 
