@@ -7,6 +7,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <fmt/format.h>
 
+#include "cctv/json.hpp"
 #include "cctv/url.hpp"
 
 namespace cctv::mjpeg {
@@ -74,7 +75,7 @@ std::string healthz_json(const std::vector<CameraView>& cameras) {
   boost::json::object root;
   root["status"] = all_ok ? "ok" : "degraded";
   root["cameras"] = std::move(list);
-  return boost::json::serialize(root) + "\n";
+  return to_json(root) + "\n";
 }
 
 namespace {

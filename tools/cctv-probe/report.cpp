@@ -4,9 +4,10 @@
 
 #include <cmath>
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
+
+#include "cctv/json.hpp"
 
 namespace cctv::probe {
 
@@ -117,7 +118,7 @@ std::string json_report(const std::vector<ProbeResult>& results) {
   boost::json::array arr;
   for (const ProbeResult& r : results) arr.push_back(result_json(r));
   boost::json::object doc{{"tool", "cctv-probe"}, {"version", CCTV_VERSION}, {"results", std::move(arr)}};
-  return boost::json::serialize(doc) + "\n";
+  return to_json(doc) + "\n";
 }
 
 }  // namespace cctv::probe
