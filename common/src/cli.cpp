@@ -100,7 +100,7 @@ void add_live_options(CLI::App& app, LiveCliOptions& o, const std::string& retri
   app.add_option_function<double>(
          "--stall-timeout",
          [&o](double s) { o.stall_timeout = std::chrono::milliseconds(std::lround(s * 1000)); },
-         "Seconds without a packet that count as a camera loss")
+         "Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss")
       ->check(CLI::Range(0.1, 3600.0))
       ->default_str("10")
       ->type_name("SECONDS")

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "cctv/log.hpp"
 #include "cctv/signals.hpp"
 
@@ -35,6 +37,8 @@ Status LiveSource::connect() {
   display_url_ = s->display_url();
   source_.emplace(std::move(*s));
   new_connection_ = true;
+  keyframe_seen_ = false;
+  connected_at_ = Clock::now();
   if (ever_connected_) {
     ++reconnects_;
     log_info("{}: reconnected", display_url_);
@@ -69,14 +73,31 @@ Result<bool> LiveSource::read(AVPacket* pkt) {
       }
     }
     auto r = source_->read(pkt);
-    if (r && (*r || !is_network(source_->url().kind))) return *r;  // a packet, or the end of a file
-    // A camera never ends its stream: EOF means it closed the connection.
-    const Error why = r ? Error{ExitCode::kUnreachable, display_url_ + ": the camera closed the stream", ""}
-                        : r.error();
+    const bool network = is_network(source_->url().kind);
+    std::optional<Error> why;
+    if (r && *r && network && !keyframe_seen_) why = check_keyframe(*pkt);
+    if (!why) {
+      if (r && (*r || !network)) return *r;  // a packet, or the end of a file
+      // A camera never ends its stream: EOF means it closed the connection.
+      why = r ? Error{ExitCode::kUnreachable, display_url_ + ": the camera closed the stream", ""} : r.error();
+    }
     source_.reset();
     if (stop_requested()) return fail(interrupted(display_url_));
-    if (auto w = wait_before_retry(why); !w) return fail(w.error());
+    if (auto w = wait_before_retry(*why); !w) return fail(w.error());
   }
+}
+
+std::optional<Error> LiveSource::check_keyframe(const AVPacket& pkt) {
+  const AVStream* video = source_->video();
+  if (video == nullptr) return std::nullopt;
+  if (pkt.stream_index == video->index && (pkt.flags & AV_PKT_FLAG_KEY) != 0) {
+    keyframe_seen_ = true;
+    return std::nullopt;
+  }
+  const auto limit = opts_.stall_timeout * LiveOptions::kKeyframeStalls;
+  if (Clock::now() - connected_at_ <= limit) return std::nullopt;
+  return Error{ExitCode::kUnreachable,
+               fmt::format("{}: no keyframe within {:g} s", display_url_, limit.count() / 1000.0), ""};
 }
 
 }  // namespace cctv

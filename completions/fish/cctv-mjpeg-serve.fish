@@ -22,7 +22,7 @@ complete -c cctv-mjpeg-serve -l timeout -x -d 'Seconds to wait for the connectio
 complete -c cctv-mjpeg-serve -l user -x -d 'Camera user name (overrides the URL\'s)'
 complete -c cctv-mjpeg-serve -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'
 complete -c cctv-mjpeg-serve -l retries -x -d 'Reconnect attempts after a camera loss [default: unlimited]'
-complete -c cctv-mjpeg-serve -l stall-timeout -x -d 'Seconds without a packet that count as a camera loss'
+complete -c cctv-mjpeg-serve -l stall-timeout -x -d 'Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss'
 complete -c cctv-mjpeg-serve -s q -l quiet -d 'Print errors only'
 complete -c cctv-mjpeg-serve -s v -l verbose -d 'More detail on stderr; repeat for debug (-vv) and trace (-vvv)'
 complete -c cctv-mjpeg-serve -l log-level -x -a 'quiet error warning info debug trace' -d 'Log level, overriding -q and -v'

@@ -259,6 +259,18 @@ BOOST_AUTO_TEST_CASE(failed_grab_leaves_the_previous_snapshot_untouched) {
   BOOST_TEST(files_in(tmp.path()).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_stream_that_never_brings_a_keyframe_exits_3_and_keeps_the_old_snapshot) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "snap.jpg";
+  std::ofstream(out) << "previous";
+  const RunResult r = run_grab({"--timeout", "2", "-o", out.string(), camera().url("no-keyframe")}, 10s);
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(r.seconds < 3.5);
+  BOOST_TEST(r.err.find("no keyframe within 2 s") != std::string::npos, r.err);
+  BOOST_TEST(slurp(out) == "previous");
+  BOOST_TEST(files_in(tmp.path()).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(closed_pipe_ends_the_stream_quietly_with_exit_0) {
   const RunResult r = run_tool({"bash", "-c", "\"$0\" --stream -o - \"$1\" | head -c 100000 >/dev/null; exit ${PIPESTATUS[0]}",
                                 (bin_dir() / "cctv-grab").string(), camera().url("h264")},

@@ -341,6 +341,21 @@ BOOST_AUTO_TEST_CASE(the_same_viewer_gets_frames_again_after_a_camera_outage) {
   viewer.kill();
 }
 
+BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_shows_why_in_healthz_and_is_reconnected) {
+  Server s({"--always-on", "--stall-timeout", "0.5", camera().url("no-keyframe")});
+  std::string error;
+  std::int64_t reconnects = 0;
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  while (reconnects < 2 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(200ms);
+    const auto cam = boost::json::parse(get(s.at("/healthz")).body).as_object().at("cameras").as_array().at(0);
+    error = cam.at("error").as_string().c_str();
+    reconnects = cam.at("reconnects").as_int64();
+  }
+  BOOST_TEST(reconnects >= 2);
+  BOOST_TEST(error.find("no keyframe within 1.5 s") != std::string::npos, error);
+}
+
 BOOST_AUTO_TEST_CASE(sigterm_with_a_viewer_connected_exits_0) {
   Server s({camera().url("mjpeg")});
   Process viewer({"curl", "-s", "-N", "-o", "/dev/null", s.at("/cam/stream.mjpg")});

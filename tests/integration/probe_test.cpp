@@ -180,6 +180,16 @@ BOOST_AUTO_TEST_CASE(silent_listener_exits_3_within_the_timeout) {
   BOOST_TEST(first_result(json::parse(r.out).as_object()).at("status").as_string() == "timeout");
 }
 
+BOOST_AUTO_TEST_CASE(a_stream_that_never_brings_a_keyframe_exits_3_within_the_timeout) {
+  const RunResult r = run_probe({"--timeout", "2", "--json", CameraFixture::camera().url("no-keyframe")}, 10s);
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(r.seconds < 3.0);
+  BOOST_TEST(r.err.find("no keyframe within 2 s") != std::string::npos, r.err);
+  const json::object res = first_result(json::parse(r.out).as_object());
+  BOOST_TEST(res.at("status").as_string() == "timeout");
+  BOOST_TEST(res.at("video").as_object().at("codec").as_string() == "h264");  // the session said what it is
+}
+
 BOOST_AUTO_TEST_CASE(several_urls_probe_concurrently_and_exit_with_the_worst) {
   Camera& cam = CameraFixture::camera();
   const std::string refused = "rtsp://127.0.0.1:" + std::to_string(closed_port()) + "/x";

@@ -205,6 +205,11 @@ struct FailingHook {
   Recording rec;
 };
 
+struct NoKeyframe {  // a camera whose video never brings a keyframe
+  fs::path dir;
+  Recording rec;
+};
+
 struct Scenarios {
   TempDir tmp;
   std::shared_future<Basic> basic;
@@ -212,6 +217,7 @@ struct Scenarios {
   std::shared_future<Outage> outage;
   std::shared_future<Retention> keep, max_size, min_free, disk_full;
   std::shared_future<FailingHook> failing_hook;
+  std::shared_future<NoKeyframe> no_keyframe;
   std::string mount_error;
 };
 
@@ -325,6 +331,13 @@ FailingHook run_failing_hook(fs::path dir) {
   return h;
 }
 
+NoKeyframe run_no_keyframe(fs::path dir) {
+  NoKeyframe n{dir, {}};
+  // 1 s stall timeout: no keyframe for 3 s ends a connection.
+  n.rec = record({"--stall-timeout", "1", "-o", (dir / "n-%H%M%S.mp4").string(), url("no-keyframe")}, 8s);
+  return n;
+}
+
 Scenarios& scenarios() {
   static Scenarios* s = [] {
     camera();  // started by this (long-lived) thread, not by a scenario's
@@ -339,6 +352,7 @@ Scenarios& scenarios() {
     sc->min_free = go([t, sc] { return run_min_free(t / "min-free", sc->mount_error); });
     sc->disk_full = go([t, sc] { return run_disk_full(t / "disk-full", sc->mount_error); });
     sc->failing_hook = go([t] { return run_failing_hook(t / "failing-hook"); });
+    sc->no_keyframe = go([t] { return run_no_keyframe(t / "no-keyframe"); });
     return sc;
   }();
   return *s;
@@ -548,6 +562,19 @@ BOOST_AUTO_TEST_CASE(failing_hook_is_logged_and_recording_goes_on) {
   for (size_t pos = 0; (pos = h.rec.err.find("failed with status 3", pos)) != std::string::npos; ++pos) ++failures;
   BOOST_TEST(failures == h.rec.lines.size());
   for (const auto& line : h.rec.lines) BOOST_TEST(frames_of(line) > 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_is_reconnected_with_a_warning_and_writes_nothing) {
+  const NoKeyframe& n = scenarios().no_keyframe.get();
+  BOOST_TEST(n.rec.exit_code == 0, n.rec.err);
+  BOOST_TEST(n.rec.lines.empty());
+  BOOST_TEST((!fs::exists(n.dir) || files_below(n.dir).empty()));
+  // 8 s: no keyframe by 3 s, a reconnect, none again by about 6.5 s.
+  std::size_t warnings = 0;
+  for (std::size_t pos = 0; (pos = n.rec.err.find("no keyframe within 3 s; retrying", pos)) != std::string::npos; ++pos) {
+    ++warnings;
+  }
+  BOOST_TEST(warnings >= 2u, n.rec.err);
 }
 
 BOOST_AUTO_TEST_CASE(unusable_output_folder_exits_7_at_once) {

@@ -13,12 +13,16 @@ namespace cctv {
 struct LiveOptions {
   SourceOptions source;
   BackoffPolicy backoff;  // backoff.max_retries: -1 forever, 0 never reconnect
-  // No packet for this long counts as a disconnect (CONVENTIONS).
+  // No packet for this long counts as a disconnect (CONVENTIONS); so does a
+  // connection whose video brings no keyframe for kKeyframeStalls times as
+  // long (nothing can be decoded or recorded from it; long-GOP "smart"
+  // codecs send one every 10 to 16 s, hence the factor).
   std::chrono::milliseconds stall_timeout{10'000};
+  static constexpr int kKeyframeStalls = 3;
 };
 
 // Reads packets from a camera, reconnecting with backoff when it drops or
-// stalls. A failure on the first connection that retrying cannot fix (bad
+// stalls, or when its video never brings a keyframe (see LiveOptions). A failure on the first connection that retrying cannot fix (bad
 // URL, authentication, not found, unsupported) is returned at once; after the
 // camera has worked once, everything but a usage error is retried, since
 // cameras answer 401/404 for a while when they reboot.
@@ -50,6 +54,9 @@ class LiveSource {
  private:
   Status connect();
   [[nodiscard]] Status wait_before_retry(const Error& why);
+  // Notes a video keyframe; once kKeyframeStalls x stall_timeout have passed
+  // on this connection without one, the error that ends it.
+  std::optional<Error> check_keyframe(const AVPacket& pkt);
 
   std::string url_;
   std::string display_url_;
@@ -58,6 +65,8 @@ class LiveSource {
   std::optional<Source> source_;
   bool ever_connected_ = false;
   bool new_connection_ = false;
+  bool keyframe_seen_ = false;      // on this connection
+  Clock::time_point connected_at_;  // of this connection
   int reconnects_ = 0;
 };
 
