@@ -187,7 +187,10 @@ BOOST_AUTO_TEST_CASE(a_stream_that_never_brings_a_keyframe_exits_3_within_the_ti
   BOOST_TEST(r.err.find("no keyframe within 2 s") != std::string::npos, r.err);
   const json::object res = first_result(json::parse(r.out).as_object());
   BOOST_TEST(res.at("status").as_string() == "timeout");
-  BOOST_TEST(res.at("video").as_object().at("codec").as_string() == "h264");  // the session said what it is
+  // The session says what it is, and the slices before any keyframe give the size.
+  BOOST_TEST(res.at("video").as_object().at("codec").as_string() == "h264");
+  BOOST_TEST(res.at("video").as_object().at("width").to_number<int>() == 1280);
+  BOOST_TEST(res.at("video").as_object().at("height").to_number<int>() == 720);
 }
 
 BOOST_AUTO_TEST_CASE(several_urls_probe_concurrently_and_exit_with_the_worst) {

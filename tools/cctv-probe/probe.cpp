@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -56,6 +57,44 @@ void refine_from_decoder(VideoInfo& v, const AVCodecContext& c, const AVFrame& f
   if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(f.format))) v.pix_fmt = pf;
   if (double fr = q2d_or_zero(c.framerate); fr > 0) v.fps_declared = fr;
 }
+
+// Reads the picture size (and profile, level, format, frame rate) from the
+// slice headers of any video packet, keyframe or not, once the SPS is known
+// (the SDP carries it): FFmpeg's parser, no decoding.
+class SizeParser {
+ public:
+  explicit SizeParser(const AVStream& st) : parser_(av_parser_init(st.codecpar->codec_id), &av_parser_close) {
+    ctx_.reset(avcodec_alloc_context3(nullptr));
+    if (!ctx_ || avcodec_parameters_to_context(ctx_.get(), st.codecpar) < 0) parser_.reset();
+    if (!parser_) return;
+    parser_->flags |= PARSER_FLAG_COMPLETE_FRAMES;
+    // H.264 timing counts fields; its decoder sets ticks_per_frame = 2 at init
+    // and the parser's frame rate assumes it (else 25 fps reads as 50).
+    if (st.codecpar->codec_id == AV_CODEC_ID_H264) ctx_->ticks_per_frame = 2;
+  }
+  bool usable() const { return parser_ != nullptr; }
+
+  // True once `v` has the size from this or an earlier packet.
+  bool feed(const AVPacket& pkt, VideoInfo& v) {
+    if (v.width > 0) return true;
+    if (!parser_) return false;
+    uint8_t* out = nullptr;
+    int out_size = 0;
+    av_parser_parse2(parser_.get(), ctx_.get(), &out, &out_size, pkt.data, pkt.size, pkt.pts, pkt.dts, 0);
+    if (parser_->width <= 0) return false;
+    v.width = parser_->width;
+    v.height = parser_->height;
+    if (const char* prof = avcodec_profile_name(ctx_->codec_id, ctx_->profile)) v.profile = prof;
+    if (auto lvl = level_text(ctx_->codec_id, ctx_->level); !lvl.empty()) v.level = lvl;
+    if (parser_->format >= 0) v.pix_fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(parser_->format));
+    if (double fr = q2d_or_zero(ctx_->framerate); fr > 0) v.fps_declared = fr;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<AVCodecParserContext, decltype(&av_parser_close)> parser_;
+  av::CodecContextPtr ctx_;
+};
 
 AudioInfo audio_from_params(const AVStream& st) {
   const AVCodecParameters& p = *st.codecpar;
@@ -129,6 +168,9 @@ cctv::Status first_keyframe(Source& src, const Options& opts, Clock::time_point 
   auto frame = av::make_frame();
   const int vi = src.video()->index;
   bool started = false;
+  // Packets before the keyframe still tell the size, for the report of a
+  // camera whose keyframe never comes.
+  SizeParser sizes(*src.video());
   const auto limit = t0 + opts.input.source.timeout;
   while (Clock::now() < limit) {
     if (!have_packet) {
@@ -139,7 +181,10 @@ cctv::Status first_keyframe(Source& src, const Options& opts, Clock::time_point 
     have_packet = false;
     if (pkt->stream_index != vi) continue;
     started = started || (pkt->flags & AV_PKT_FLAG_KEY) != 0;
-    if (!started) continue;
+    if (!started) {
+      sizes.feed(*pkt, *r.video);
+      continue;
+    }
     if (sampler != nullptr) {
       sampler->video(*pkt);
       sampler->bytes(pkt->size);
@@ -168,15 +213,8 @@ cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const a
   if (r.video->width > 0) return {};
   const AVCodecDescriptor* desc = avcodec_descriptor_get(st.codecpar->codec_id);
   const bool intra_only = desc != nullptr && (desc->props & AV_CODEC_PROP_INTRA_ONLY) != 0;
-  av::CodecContextPtr ctx(avcodec_alloc_context3(nullptr));
-  if (!ctx || avcodec_parameters_to_context(ctx.get(), st.codecpar) < 0) return {};
-  std::unique_ptr<AVCodecParserContext, decltype(&av_parser_close)> parser(
-      av_parser_init(st.codecpar->codec_id), &av_parser_close);
-  if (!parser && !intra_only) return {};
-  if (parser) parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
-  // H.264 timing counts fields; its decoder sets ticks_per_frame = 2 at init
-  // and the parser's frame rate assumes it (else 25 fps reads as 50).
-  if (st.codecpar->codec_id == AV_CODEC_ID_H264) ctx->ticks_per_frame = 2;
+  SizeParser sizes(st);
+  if (!sizes.usable() && !intra_only) return {};
   const auto limit = Clock::now() + opts.input.source.timeout;
   for (int seen = 0; seen < 5 && Clock::now() < limit;) {
     auto more = src.read(pkt.get());
@@ -185,18 +223,7 @@ cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const a
     if (pkt->stream_index != st.index) continue;
     ++seen;
     if (intra_only) return first_keyframe(src, opts, Clock::now(), r, nullptr, pkt, /*have_packet=*/true);
-    uint8_t* out = nullptr;
-    int out_size = 0;
-    av_parser_parse2(parser.get(), ctx.get(), &out, &out_size, pkt->data, pkt->size, pkt->pts, pkt->dts, 0);
-    if (parser->width > 0) {
-      r.video->width = parser->width;
-      r.video->height = parser->height;
-      if (const char* prof = avcodec_profile_name(ctx->codec_id, ctx->profile)) r.video->profile = prof;
-      if (auto lvl = level_text(ctx->codec_id, ctx->level); !lvl.empty()) r.video->level = lvl;
-      if (parser->format >= 0) r.video->pix_fmt = av_get_pix_fmt_name(static_cast<AVPixelFormat>(parser->format));
-      if (double fr = q2d_or_zero(ctx->framerate); fr > 0) r.video->fps_declared = fr;
-      return {};
-    }
+    if (sizes.feed(*pkt, *r.video)) return {};
   }
   return {};
 }
