@@ -22,8 +22,9 @@ struct LiveOptions {
 };
 
 // Reads packets from a camera, reconnecting with backoff when it drops or
-// stalls, or when its video never brings a keyframe (see LiveOptions). A failure on the first connection that retrying cannot fix (bad
-// URL, authentication, not found, unsupported) is returned at once; after the
+// stalls, or when its video never brings a keyframe (see LiveOptions). A
+// failure on the first connection that retrying cannot fix (bad URL,
+// authentication, not found, unsupported) is returned at once; after the
 // camera has worked once, everything but a usage error is retried, since
 // cameras answer 401/404 for a while when they reboot.
 //
