@@ -342,18 +342,23 @@ BOOST_AUTO_TEST_CASE(the_same_viewer_gets_frames_again_after_a_camera_outage) {
 }
 
 BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_shows_why_in_healthz_and_is_reconnected) {
-  Server s({"--always-on", "--stall-timeout", "0.5", camera().url("no-keyframe")});
-  std::string error;
+  Server s({"--always-on", "--stall-timeout", "1", camera().url("no-keyframe")});
+  // /healthz shows the last failure: under load a reconnect may also time
+  // out, so the reason is looked for in every sample, not only the last.
+  std::string errors;
+  bool seen = false;
   std::int64_t reconnects = 0;
-  const auto until = std::chrono::steady_clock::now() + 15s;
-  while (reconnects < 2 && std::chrono::steady_clock::now() < until) {
+  const auto until = std::chrono::steady_clock::now() + 25s;
+  while ((reconnects < 2 || !seen) && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(200ms);
     const auto cam = boost::json::parse(get(s.at("/healthz")).body).as_object().at("cameras").as_array().at(0);
-    error = cam.at("error").as_string().c_str();
+    const std::string error = cam.at("error").as_string().c_str();
+    seen = seen || error.find("no keyframe within 3 s") != std::string::npos;
+    if (!error.empty() && errors.find(error) == std::string::npos) errors += error + "\n";
     reconnects = cam.at("reconnects").as_int64();
   }
   BOOST_TEST(reconnects >= 2);
-  BOOST_TEST(error.find("no keyframe within 1.5 s") != std::string::npos, error);
+  BOOST_TEST(seen, errors);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_with_a_viewer_connected_exits_0) {

@@ -334,7 +334,7 @@ FailingHook run_failing_hook(fs::path dir) {
 NoKeyframe run_no_keyframe(fs::path dir) {
   NoKeyframe n{dir, {}};
   // 1 s stall timeout: no keyframe for 3 s ends a connection.
-  n.rec = record({"--stall-timeout", "1", "-o", (dir / "n-%H%M%S.mp4").string(), url("no-keyframe")}, 8s);
+  n.rec = record({"--stall-timeout", "1", "-o", (dir / "n-%H%M%S.mp4").string(), url("no-keyframe")}, 11s);
   return n;
 }
 
@@ -569,7 +569,8 @@ BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_is_reconnected_with_a_warning_an
   BOOST_TEST(n.rec.exit_code == 0, n.rec.err);
   BOOST_TEST(n.rec.lines.empty());
   BOOST_TEST((!fs::exists(n.dir) || files_below(n.dir).empty()));
-  // 8 s: no keyframe by 3 s, a reconnect, none again by about 6.5 s.
+  // 11 s: no keyframe by 3 s, a reconnect, none again by about 7 s (8 s if
+  // the reconnect itself is slow under load).
   std::size_t warnings = 0;
   for (std::size_t pos = 0; (pos = n.rec.err.find("no keyframe within 3 s; retrying", pos)) != std::string::npos; ++pos) {
     ++warnings;
