@@ -295,7 +295,7 @@ BOOST_AUTO_TEST_CASE(fps_caps_the_stream_rate) {
   const RunResult g = run_tool({"timeout", "--preserve-status", "-s", "TERM", "5", (bin_dir() / "cctv-grab").string(),
                                 "--stream", "--fps", "4", camera().url("mjpeg")},
                                20s);
-  BOOST_TEST(g.exit_code == 0, g.err);
+  BOOST_TEST(g.exit_code == 0, "exit " << g.exit_code << " after " << g.seconds << " s: " << g.err);
   const RunResult r = ffprobe_frames(tmp.path(), g.out, "mjpeg");
   BOOST_REQUIRE_EQUAL(r.exit_code, 0);
   const int frames = std::stoi(r.out);
