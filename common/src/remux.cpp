@@ -100,19 +100,14 @@ bool TimestampRepair::fix(int stream, AVPacket* pkt) {
 
 bool has_picture(AVCodecID codec, const AVPacket& pkt) {
   if (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_HEVC) return true;
-  const std::uint8_t* p = pkt.data;
-  const std::size_t n = pkt.size > 0 ? static_cast<std::size_t>(pkt.size) : 0;
-  bool annex_b = false;
-  for (std::size_t i = 0; i + 3 < n; ++i) {  // each 00 00 01 start code, then the NAL header
-    if (p[i] != 0 || p[i + 1] != 0 || p[i + 2] != 1) continue;
-    annex_b = true;
-    const std::uint8_t header = p[i + 3];
-    const int type = codec == AV_CODEC_ID_H264 ? (header & 0x1F) : ((header >> 1) & 0x3F);
-    const bool vcl = codec == AV_CODEC_ID_H264 ? (type >= 1 && type <= 5) : (type <= 31);
-    if (vcl) return true;
-    i += 2;
-  }
-  return !annex_b;
+  const std::span<const std::uint8_t> data(pkt.data, pkt.size > 0 ? static_cast<std::size_t>(pkt.size) : 0);
+  bool vcl = false;
+  const std::size_t units = for_each_annexb_nal(data, [&](std::span<const std::uint8_t> nal) {
+    const int type = nal_unit_type(codec, nal[0]);
+    vcl = codec == AV_CODEC_ID_H264 ? (type >= 1 && type <= 5) : (type <= 31);
+    return vcl;
+  });
+  return vcl || units == 0;
 }
 
 bool fill_picture_size(AVCodecParameters& par, const AVPacket& keyframe) {

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "cctv/remux.hpp"
+
 namespace cctv::hls {
 
 namespace {
@@ -38,26 +40,14 @@ std::uint32_t reverse_bits(std::uint32_t v) {
   return r;
 }
 
-int nal_type(AVCodecID codec, std::uint8_t first) { return codec == AV_CODEC_ID_H264 ? first & 0x1f : (first >> 1) & 0x3f; }
-
-// Index just past the next 00 00 01 start code at or after `from`, or data.size().
-std::size_t next_start(Bytes data, std::size_t from) {
-  for (std::size_t j = from; j + 3 <= data.size(); ++j) {
-    if (data[j] == 0 && data[j + 1] == 0 && data[j + 2] == 1) return j + 3;
-  }
-  return data.size();
-}
-
 // The first NAL unit of `type` in Annex B data.
 std::optional<Bytes> find_annexb_nal(Bytes data, AVCodecID codec, int type) {
-  for (std::size_t i = next_start(data, 0); i < data.size();) {
-    const std::size_t following = next_start(data, i);
-    std::size_t end = following == data.size() ? data.size() : following - 3;
-    while (end > i && data[end - 1] == 0) --end;  // 4-byte start codes and trailing zeros
-    if (nal_type(codec, data[i]) == type) return data.subspan(i, end - i);
-    i = following;
-  }
-  return std::nullopt;
+  std::optional<Bytes> found;
+  for_each_annexb_nal(data, [&](Bytes nal) {
+    if (nal_unit_type(codec, nal[0]) == type) found = nal;
+    return found.has_value();
+  });
+  return found;
 }
 
 std::string hvcc_codec_string(Bytes c) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -92,6 +93,37 @@ class TimestampRepair {
 // ---------------------------------------------------------------------------
 // Video: every written packet a picture
 // ---------------------------------------------------------------------------
+
+// The type of an H.264 or H.265 NAL unit from its first header byte.
+[[nodiscard]] constexpr int nal_unit_type(AVCodecID codec, std::uint8_t header) {
+  return codec == AV_CODEC_ID_H264 ? header & 0x1F : (header >> 1) & 0x3F;
+}
+
+// Calls `visit(nal)` for each NAL unit of the Annex B bytes `data` (what
+// follows each 00 00 01 start code, without the zeros of a 4-byte start code
+// or trailing zero bytes; never empty) until `visit` returns true. Returns
+// the number of units visited: 0 for data without a start code.
+template <class Visit>
+std::size_t for_each_annexb_nal(std::span<const std::uint8_t> data, Visit&& visit) {
+  auto next_start = [&](std::size_t from) {  // index just past the next start code, or data.size()
+    for (std::size_t j = from; j + 3 <= data.size(); ++j) {
+      if (data[j] == 0 && data[j + 1] == 0 && data[j + 2] == 1) return j + 3;
+    }
+    return data.size();
+  };
+  std::size_t visited = 0;
+  for (std::size_t i = next_start(0); i < data.size();) {
+    const std::size_t following = next_start(i);
+    std::size_t end = following == data.size() ? data.size() : following - 3;
+    while (end > i && data[end - 1] == 0) --end;
+    if (end > i) {
+      ++visited;
+      if (visit(data.subspan(i, end - i))) break;
+    }
+    i = following;
+  }
+  return visited;
+}
 
 // Whether an H.264 or H.265 packet in Annex B form (what FFmpeg's RTSP
 // demuxer gives) holds a coded picture (a VCL NAL unit). False for a packet
