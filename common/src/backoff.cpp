@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Exponential reconnect backoff with jitter, and the stall timer.
+// Exponential reconnect backoff with jitter, the stall timer, and the outage log.
 #include "cctv/backoff.hpp"
 
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace cctv {
 
@@ -32,6 +34,43 @@ std::chrono::milliseconds StallWatch::remaining(Clock::time_point now) const {
   if (!last_) return limit_;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*last_ + limit_ - now);
   return std::max(std::chrono::milliseconds(0), left);
+}
+
+OutageLog::Line OutageLog::failed(Clock::time_point now, const std::string& reason,
+                                  std::chrono::milliseconds retry_in) {
+  const std::string retry = fmt::format("retrying in {:.1f} s", static_cast<double>(retry_in.count()) / 1000.0);
+  ++attempts_;
+  if (!since_ || reason != reason_) {
+    if (!since_) {
+      since_ = now;
+      attempts_ = 1;
+    }
+    reason_ = reason;
+    warned_at_ = now;
+    return {LogLevel::kWarning, fmt::format("{}; {}", reason, retry)};
+  }
+  if (now - warned_at_ >= remind_) {
+    warned_at_ = now;
+    return {LogLevel::kWarning,
+            fmt::format("{}; down for {}, {} failures; {}", reason, format_duration(now - *since_), attempts_, retry)};
+  }
+  return {LogLevel::kDebug, fmt::format("{}; {} (failure {})", reason, retry, attempts_)};
+}
+
+std::optional<std::string> OutageLog::recovered(Clock::time_point now) {
+  if (!since_) return std::nullopt;
+  const std::string text = "back after " + format_duration(now - *since_);
+  since_.reset();
+  return text;
+}
+
+std::string format_duration(Clock::duration d) {
+  using namespace std::chrono;
+  const double s = duration<double>(std::max(d, Clock::duration::zero())).count();
+  if (s < 59.95) return fmt::format("{:.1f} s", s);
+  const auto whole = static_cast<long long>(s + 0.5);
+  if (whole < 3600) return fmt::format("{} min {} s", whole / 60, whole % 60);
+  return fmt::format("{} h {} min", whole / 3600, whole % 3600 / 60);
 }
 
 }  // namespace cctv

@@ -152,17 +152,17 @@ void add_log_options(CLI::App& app, LogOptions& o) {
   app.add_flag("-v,--verbose", o.verbose, "More detail on stderr; repeat for debug (-vv) and trace (-vvv)")
       ->group(group);
   app.add_option("--log-level", o.level, "Log level, overriding -q and -v")
-      ->check(CLI::IsMember({"quiet", "error", "warning", "info", "debug", "trace"}))
+      ->check(CLI::IsMember({"quiet", "error", "warning", "notice", "info", "debug", "trace"}))
       ->type_name("LEVEL")
       ->group(group);
 }
 
 LogLevel effective_level(const LogOptions& o) {
-  LogLevel l = LogLevel::kWarning;
+  LogLevel l = LogLevel::kNotice;
   if (!o.level.empty() && parse_log_level(o.level, l)) return l;
   if (o.quiet) return LogLevel::kError;
   return static_cast<LogLevel>(std::min(static_cast<int>(LogLevel::kTrace),
-                                        static_cast<int>(LogLevel::kWarning) + o.verbose));
+                                        static_cast<int>(LogLevel::kNotice) + o.verbose));
 }
 
 // --generate prints a document and stops parsing, before required options

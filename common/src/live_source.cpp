@@ -39,10 +39,8 @@ Status LiveSource::connect() {
   new_connection_ = true;
   keyframe_seen_ = false;
   connected_at_ = Clock::now();
-  if (ever_connected_) {
-    ++reconnects_;
-    log_info("{}: reconnected", display_url_);
-  }
+  if (ever_connected_) ++reconnects_;
+  log_debug("{}: connected", display_url_);
   ever_connected_ = true;
   backoff_.connected(Clock::now());
   return {};
@@ -52,7 +50,8 @@ Status LiveSource::wait_before_retry(const Error& why) {
   if (why.code == ExitCode::kUsage || (!ever_connected_ && fatal_at_first(why.code))) return fail(why);
   const auto delay = backoff_.next_delay(Clock::now());
   if (!delay) return fail(why);
-  log_warn("{}; retrying in {:.1f} s", why.what(), delay->count() / 1000.0);
+  const OutageLog::Line line = outage_.failed(Clock::now(), why.what(), *delay);
+  log_at(line.level, "{}", line.text);
   const auto until = Clock::now() + *delay;
   while (Clock::now() < until) {
     if (stop_requested()) return fail(interrupted(display_url_));
@@ -75,8 +74,11 @@ Result<bool> LiveSource::read(AVPacket* pkt) {
     auto r = source_->read(pkt);
     const bool network = is_network(source_->url().kind);
     std::optional<Error> why;
-    if (r && *r && network && !keyframe_seen_) why = check_keyframe(*pkt);
+    if (r && *r && !keyframe_seen_) why = check_keyframe(*pkt, network);
     if (!why) {
+      if (r && *r && keyframe_seen_ && outage_.down()) {
+        if (auto back = outage_.recovered(Clock::now())) log_notice("{}: {}", display_url_, *back);
+      }
       if (r && (*r || !network)) return *r;  // a packet, or the end of a file
       // A camera never ends its stream: EOF means it closed the connection.
       why = r ? Error{ExitCode::kUnreachable, display_url_ + ": the camera closed the stream", ""} : r.error();
@@ -87,13 +89,13 @@ Result<bool> LiveSource::read(AVPacket* pkt) {
   }
 }
 
-std::optional<Error> LiveSource::check_keyframe(const AVPacket& pkt) {
+std::optional<Error> LiveSource::check_keyframe(const AVPacket& pkt, bool enforce) {
   const AVStream* video = source_->video();
-  if (video == nullptr) return std::nullopt;
-  if (pkt.stream_index == video->index && (pkt.flags & AV_PKT_FLAG_KEY) != 0) {
+  if (video == nullptr || (pkt.stream_index == video->index && (pkt.flags & AV_PKT_FLAG_KEY) != 0)) {
     keyframe_seen_ = true;
     return std::nullopt;
   }
+  if (!enforce) return std::nullopt;
   const auto limit = opts_.stall_timeout * LiveOptions::kKeyframeStalls;
   if (Clock::now() - connected_at_ <= limit) return std::nullopt;
   return Error{ExitCode::kUnreachable,

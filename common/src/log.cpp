@@ -22,6 +22,7 @@ std::string_view level_word(LogLevel l) {
   switch (l) {
     case LogLevel::kError: return "error";
     case LogLevel::kWarning: return "warning";
+    case LogLevel::kNotice: return "notice";
     case LogLevel::kInfo: return "info";
     case LogLevel::kDebug: return "debug";
     case LogLevel::kTrace: return "trace";
@@ -30,11 +31,12 @@ std::string_view level_word(LogLevel l) {
   return "";
 }
 
-// sd-daemon(3) priorities: 3 err, 4 warning, 6 info, 7 debug.
+// sd-daemon(3) priorities: 3 err, 4 warning, 5 notice, 6 info, 7 debug.
 char journal_priority(LogLevel l) {
   switch (l) {
     case LogLevel::kError: return '3';
     case LogLevel::kWarning: return '4';
+    case LogLevel::kNotice: return '5';
     case LogLevel::kInfo: return '6';
     default: return '7';
   }
@@ -43,7 +45,7 @@ char journal_priority(LogLevel l) {
 }  // namespace
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-  for (LogLevel l : {LogLevel::kQuiet, LogLevel::kError, LogLevel::kWarning, LogLevel::kInfo,
+  for (LogLevel l : {LogLevel::kQuiet, LogLevel::kError, LogLevel::kWarning, LogLevel::kNotice, LogLevel::kInfo,
                      LogLevel::kDebug, LogLevel::kTrace}) {
     if (text == (l == LogLevel::kQuiet ? std::string_view("quiet") : level_word(l))) {
       out = l;

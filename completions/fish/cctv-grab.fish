@@ -21,4 +21,4 @@ complete -c cctv-grab -l retries -x -d 'Reconnect attempts after a camera loss [
 complete -c cctv-grab -l stall-timeout -x -d 'Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss'
 complete -c cctv-grab -s q -l quiet -d 'Print errors only'
 complete -c cctv-grab -s v -l verbose -d 'More detail on stderr; repeat for debug (-vv) and trace (-vvv)'
-complete -c cctv-grab -l log-level -x -a 'quiet error warning info debug trace' -d 'Log level, overriding -q and -v'
+complete -c cctv-grab -l log-level -x -a 'quiet error warning notice info debug trace' -d 'Log level, overriding -q and -v'

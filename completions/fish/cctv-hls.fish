@@ -21,4 +21,4 @@ complete -c cctv-hls -l retries -x -d 'Reconnect attempts after a camera loss [d
 complete -c cctv-hls -l stall-timeout -x -d 'Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss'
 complete -c cctv-hls -s q -l quiet -d 'Print errors only'
 complete -c cctv-hls -s v -l verbose -d 'More detail on stderr; repeat for debug (-vv) and trace (-vvv)'
-complete -c cctv-hls -l log-level -x -a 'quiet error warning info debug trace' -d 'Log level, overriding -q and -v'
+complete -c cctv-hls -l log-level -x -a 'quiet error warning notice info debug trace' -d 'Log level, overriding -q and -v'

@@ -25,4 +25,4 @@ complete -c cctv-mjpeg-serve -l retries -x -d 'Reconnect attempts after a camera
 complete -c cctv-mjpeg-serve -l stall-timeout -x -d 'Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss'
 complete -c cctv-mjpeg-serve -s q -l quiet -d 'Print errors only'
 complete -c cctv-mjpeg-serve -s v -l verbose -d 'More detail on stderr; repeat for debug (-vv) and trace (-vvv)'
-complete -c cctv-mjpeg-serve -l log-level -x -a 'quiet error warning info debug trace' -d 'Log level, overriding -q and -v'
+complete -c cctv-mjpeg-serve -l log-level -x -a 'quiet error warning notice info debug trace' -d 'Log level, overriding -q and -v'

@@ -34,6 +34,12 @@ bool is_jpeg(std::string_view b) {
          static_cast<unsigned char>(b[b.size() - 2]) == 0xFF && static_cast<unsigned char>(b[b.size() - 1]) == 0xD9;
 }
 
+std::size_t count(std::string_view text, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string_view::npos; pos = text.find(needle, pos + needle.size())) ++n;
+  return n;
+}
+
 TempDir::TempDir() {
   const char* tmpdir = std::getenv("TMPDIR");
   const std::filesystem::path base = (tmpdir != nullptr && *tmpdir != '\0') ? tmpdir : "/tmp";

@@ -157,6 +157,9 @@ void write_file(const std::filesystem::path& p, std::string_view bytes);
 // True for a complete JPEG: starts with SOI (FF D8), ends with EOI (FF D9).
 bool is_jpeg(std::string_view bytes);
 
+// How many times `needle` (not empty) occurs in `text`, overlaps not counted.
+std::size_t count(std::string_view text, std::string_view needle);
+
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
 class TempDir {
  public:

@@ -140,6 +140,7 @@ class Loop {
 
   Capture::Shared& s_;
   Backoff backoff_;
+  OutageLog outage_;
 };
 
 std::optional<Error> Loop::connection(bool& ended) {
@@ -164,6 +165,9 @@ std::optional<Error> Loop::connection(bool& ended) {
       if (auto c = session.on_connection(); !c) return c.error();
     }
     if (auto h = session.handle(*pkt, decode_wanted()); !h) return h.error();
+    if (outage_.down() && live.keyframe_seen()) {
+      if (auto back = outage_.recovered(SteadyClock::now())) log_notice("{}: {}", s_.camera.name, *back);
+    }
     if (idle_too_long() || stop_requested()) {
       log_info("{}: no viewer for {:g} s, disconnecting", s_.camera.name, s_.opts.idle_timeout);
       return std::nullopt;
@@ -174,6 +178,7 @@ std::optional<Error> Loop::connection(bool& ended) {
 void Loop::run() {
   while (!stop_requested()) {  // each turn: wait for demand, then one connection
     if (!wanted()) {
+      outage_.forget();  // unwatched, the camera is not tried: its outage has no known end
       s_.hub->wait_for_demand(milliseconds(100));
       continue;
     }
@@ -196,7 +201,8 @@ void Loop::run() {
       s_.hub->set_failed(why.what());
       return;
     }
-    log_warn("{}: {}; retrying in {:.1f} s", s_.camera.name, why.what(), delay->count() / 1000.0);
+    const OutageLog::Line line = outage_.failed(SteadyClock::now(), s_.camera.name + ": " + why.what(), *delay);
+    log_at(line.level, "{}", line.text);
     s_.hub->count_reconnect();
     // The wait ends early when nobody watches any more: the next viewer reconnects at once.
     const auto until = SteadyClock::now() + *delay;

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
+
+#include "cctv/log.hpp"
 
 namespace cctv {
 
@@ -59,5 +62,39 @@ class StallWatch {
   std::chrono::milliseconds limit_;
   std::optional<Clock::time_point> last_;
 };
+
+// What to log about a camera's outages, so that a camera down for a weekend
+// does not fill the journal: the first failure and each change of reason
+// are warnings, repeats are debug lines with a warning reminder every
+// `remind`, and the end of the outage is one notice with its length.
+// Not thread-safe; one per camera.
+class OutageLog {
+ public:
+  struct Line {
+    LogLevel level;
+    std::string text;
+  };
+  explicit OutageLog(std::chrono::milliseconds remind = std::chrono::minutes(5)) : remind_(remind) {}
+
+  // A lost connection or a failed attempt at `now` (`reason`: the error's
+  // text); the next attempt comes `retry_in` later. Opens an outage if none is.
+  Line failed(Clock::time_point now, const std::string& reason, std::chrono::milliseconds retry_in);
+  // The camera works again at `now`: "back after 5.3 s", or nullopt when no
+  // outage was open. Closes the outage.
+  std::optional<std::string> recovered(Clock::time_point now);
+  // Forgets an open outage without a word (nobody waits for the camera).
+  void forget() { since_.reset(); }
+  bool down() const { return since_.has_value(); }
+
+ private:
+  std::chrono::milliseconds remind_;
+  std::optional<Clock::time_point> since_;  // the outage's first failure
+  Clock::time_point warned_at_;             // its last warning
+  std::string reason_;                      // of its last failure
+  int attempts_ = 0;                        // failures in this outage
+};
+
+// "5.3 s", "4 min 12 s", "3 h 7 min": a length for log lines.
+std::string format_duration(Clock::duration d);
 
 }  // namespace cctv

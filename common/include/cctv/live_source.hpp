@@ -22,7 +22,8 @@ struct LiveOptions {
 };
 
 // Reads packets from a camera, reconnecting with backoff when it drops or
-// stalls, or when its video never brings a keyframe (see LiveOptions). A
+// stalls, or when its video never brings a keyframe (see LiveOptions). An
+// outage is logged as OutageLog says, and ends at the first keyframe. A
 // failure on the first connection that retrying cannot fix (bad URL,
 // authentication, not found, unsupported) is returned at once; after the
 // camera has worked once, everything but a usage error is retried, since
@@ -48,6 +49,9 @@ class LiveSource {
   // reset decoders and mark discontinuities.
   [[nodiscard]] bool take_new_connection();
 
+  // True once this connection's video brought a keyframe (the packet just
+  // read included), or at once when the stream has no video.
+  bool keyframe_seen() const { return keyframe_seen_; }
   int reconnects() const { return reconnects_; }
   bool connected() const { return source_.has_value(); }
   const std::string& display_url() const { return display_url_; }
@@ -55,14 +59,16 @@ class LiveSource {
  private:
   Status connect();
   [[nodiscard]] Status wait_before_retry(const Error& why);
-  // Notes a video keyframe; once kKeyframeStalls x stall_timeout have passed
-  // on this connection without one, the error that ends it.
-  std::optional<Error> check_keyframe(const AVPacket& pkt);
+  // Notes a video keyframe; with `enforce` (network sources), once
+  // kKeyframeStalls x stall_timeout have passed on this connection without
+  // one, the error that ends it.
+  std::optional<Error> check_keyframe(const AVPacket& pkt, bool enforce);
 
   std::string url_;
   std::string display_url_;
   LiveOptions opts_;
   Backoff backoff_;
+  OutageLog outage_;
   std::optional<Source> source_;
   bool ever_connected_ = false;
   bool new_connection_ = false;

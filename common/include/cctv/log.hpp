@@ -8,9 +8,11 @@
 
 namespace cctv {
 
-enum class LogLevel { kQuiet = 0, kError = 1, kWarning = 2, kInfo = 3, kDebug = 4, kTrace = 5 };
+// kNotice, the default, is for events an operator wants in the journal that
+// are not problems (a camera back after an outage).
+enum class LogLevel { kQuiet = 0, kError = 1, kWarning = 2, kNotice = 3, kInfo = 4, kDebug = 5, kTrace = 6 };
 
-// Parses "quiet|error|warning|info|debug|trace" into `out`; false when unknown.
+// Parses "quiet|error|warning|notice|info|debug|trace" into `out`; false when unknown.
 bool parse_log_level(std::string_view text, LogLevel& out);
 
 // Configures the process-wide logger: `tool` prefixes every line
@@ -35,6 +37,8 @@ template <typename... Args>
 void log_error(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kError, f, std::forward<Args>(args)...); }
 template <typename... Args>
 void log_warn(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kWarning, f, std::forward<Args>(args)...); }
+template <typename... Args>
+void log_notice(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kNotice, f, std::forward<Args>(args)...); }
 template <typename... Args>
 void log_info(fmt::format_string<Args...> f, Args&&... args) { log_at(LogLevel::kInfo, f, std::forward<Args>(args)...); }
 template <typename... Args>
