@@ -339,6 +339,11 @@ BOOST_AUTO_TEST_CASE(the_same_viewer_gets_frames_again_after_a_camera_outage) {
   const auto h = boost::json::parse(get(s.at("/healthz")).body).as_object();
   BOOST_TEST(h.at("cameras").as_array().at(0).as_object().at("reconnects").as_int64() >= 1);
   viewer.kill();
+  // At the default level: the loss as a warning, each reason once, the return as one notice.
+  const std::string err = s.process.stderr_text();
+  BOOST_TEST(count(err, "warning: cam: ") >= 1u, err);
+  BOOST_TEST(count(err, "connection refused; retrying") <= 1u, err);
+  BOOST_TEST(count(err, "notice: cam: back after ") == 1u, err);
 }
 
 BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_shows_why_in_healthz_and_is_reconnected) {
