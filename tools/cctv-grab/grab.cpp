@@ -54,7 +54,6 @@ class Grabber {
   av::FramePtr frame_ = av::make_frame();
   std::vector<std::uint8_t> jpeg_;
   bool passthrough_ = false;
-  bool waiting_key_ = true;
   Clock::time_point connected_at_{};
 };
 
@@ -70,7 +69,6 @@ Status Grabber::on_connection() {
     if (o_.keyframe_only) d->context()->skip_frame = AVDISCARD_NONKEY;
     decoder_.emplace(std::move(*d));
   }
-  waiting_key_ = true;
   connected_at_ = Clock::now();
   return {};
 }
@@ -85,17 +83,14 @@ cctv::Result<bool> Grabber::emit(std::span<const std::uint8_t> jpeg) {
 
 cctv::Result<bool> Grabber::handle(AVPacket& pkt) {
   if (pkt.stream_index != live_.source()->video()->index) return true;
-  if (waiting_key_) {
-    if ((pkt.flags & AV_PKT_FLAG_KEY) == 0) {
-      if (Clock::now() - connected_at_ > o_.input.source.timeout) {
-        return fail(Error{ExitCode::kUnreachable,
-                          fmt::format("{}: no keyframe within {:g} s", live_.display_url(),
-                                      o_.input.source.timeout.count() / 1000.0),
-                          "", true});
-      }
-      return true;
+  if (!live_.keyframe_seen()) {  // nothing decodes before it
+    if (Clock::now() - connected_at_ > o_.input.source.timeout) {
+      return fail(Error{ExitCode::kUnreachable,
+                        fmt::format("{}: no keyframe within {:g} s", live_.display_url(),
+                                    o_.input.source.timeout.count() / 1000.0),
+                        "", true});
     }
-    waiting_key_ = false;
+    return true;
   }
   if (passthrough_) return schedule_.due(now_s()) ? emit({pkt.data, static_cast<size_t>(pkt.size)}) : true;
   if (auto s = decoder_->send(&pkt); !s) return fail(s.error());
