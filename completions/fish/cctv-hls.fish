@@ -12,6 +12,7 @@ complete -c cctv-hls -l vod-on-exit -d 'End the playlist with EXT-X-ENDLIST on e
 complete -c cctv-hls -l variant -x -d 'A rendition NAME=URL (repeatable, instead of URL): writes DIR/NAME/stream.m3u8 for each and a master playlist DIR/stream.m3u8'
 complete -c cctv-hls -l encrypt -d 'Encrypt segments with AES-128; key files key-N.key beside the playlist'
 complete -c cctv-hls -l key-uri -x -d 'URI prefix of the key files in the playlist (EXT-X-KEY), e.g. https://keys.example/cam3/ [default: relative to the playlist]'
+complete -c cctv-hls -l key-dir -x -a '(__fish_complete_directories)' -d 'Write the key files to DIR (with --variant, DIR/NAME), e.g. a folder served with access control [default: beside the playlist]'
 complete -c cctv-hls -l key-rotate -x -d 'Use a new key every N segments; 0 keeps one key per run'
 complete -c cctv-hls -l transport -x -a 'tcp udp' -d 'RTSP transport; tcp works through NAT and firewalls, udp may be dropped silently'
 complete -c cctv-hls -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'

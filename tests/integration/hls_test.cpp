@@ -226,6 +226,8 @@ fs::path with_init(const fs::path& dir, const Seg& s) {
 // The long runs, all started together on first use so their waits overlap.
 // ---------------------------------------------------------------------------
 
+constexpr std::string_view kKeyPrefix = "https://keys.example/cam3/";
+
 struct HlsRun {
   TempDir tmp;
   fs::path dir;
@@ -257,6 +259,10 @@ struct Runs {
   HlsRun h265{{"--segment-time", "1", camera().url("h265")}};
   HlsRun pcma{{"--segment-time", "1", camera().url("h264-pcma")}};
   HlsRun encrypted{{"--segment-time", "1", "--encrypt", "--key-rotate", "2", camera().url("h264")}};
+  // Keys in a folder of their own, named in the playlist under a prefix.
+  TempDir key_folder;
+  HlsRun keys_elsewhere{{"--segment-time", "1", "--encrypt", "--key-dir", key_folder.path().string(), "--key-uri",
+                         std::string(kKeyPrefix), "--variant", "main=" + camera().url("h264")}};
   HlsRun variants{{"--segment-time", "1", "--variant", "main=" + camera().url("h264"), "--variant",
                    "sub=" + camera().url("h265")}};
   HlsRun vod{{"--segment-time", "1", "--vod-on-exit", camera().url("h264-pcma")}};
@@ -279,6 +285,41 @@ Runs& runs() {
   return r;
 }
 
+// True when `bytes` is whole 188-byte MPEG-TS packets, each starting with the 0x47 sync byte.
+bool ts_sync_everywhere(const std::string& bytes) {
+  if (bytes.empty() || bytes.size() % 188 != 0) return false;
+  for (std::size_t i = 0; i < bytes.size(); i += 188)
+    if (bytes[i] != 0x47) return false;
+  return true;
+}
+
+// Decrypts segment `seg` (AES-128-CBC, IV = its media sequence number) with
+// openssl and the 16-byte key in `key_file`: the plain text must be MPEG-TS
+// that decodes, and the cipher text must not look like TS.
+void check_decrypts(const fs::path& seg, const fs::path& key_file, long sequence) {
+  const std::string key = slurp(key_file);
+  BOOST_REQUIRE_EQUAL(key.size(), 16u);
+  std::string hex;
+  for (unsigned char c : key) {
+    char h[3];
+    std::snprintf(h, sizeof h, "%02x", c);
+    hex += h;
+  }
+  char iv[33];
+  std::snprintf(iv, sizeof iv, "%032lx", sequence);
+  const fs::path plain = seg.string() + ".plain.ts";
+  const RunResult d =
+      run_tool({"openssl", "aes-128-cbc", "-d", "-K", hex, "-iv", iv, "-in", seg.string(), "-out", plain.string()});
+  BOOST_TEST(d.exit_code == 0, d.err);
+  const Probe pr = ffprobe(plain);
+  BOOST_TEST(pr.exit_code == 0, pr.err);
+  BOOST_TEST(pr.video_frames >= 20);
+  // The plain text is MPEG-TS (a sync byte every 188 bytes); the cipher text is not.
+  // (ffprobe on the cipher text is no test: a format probe can match random bytes.)
+  BOOST_TEST(ts_sync_everywhere(slurp(plain)));
+  BOOST_TEST(!ts_sync_everywhere(slurp(seg)));
+}
+
 void check_segments_decode(const fs::path& dir, const MediaList& p, const std::string& expect_codecs) {
   for (const Seg& s : p.segs) {
     BOOST_TEST_CONTEXT(s.uri) {
@@ -290,14 +331,6 @@ void check_segments_decode(const fs::path& dir, const MediaList& p, const std::s
       BOOST_TEST(pr.video_frames >= 20);  // about 1 s at 25 fps, from a keyframe
     }
   }
-}
-
-// True when `bytes` is whole 188-byte MPEG-TS packets, each starting with the 0x47 sync byte.
-bool ts_sync_everywhere(const std::string& bytes) {
-  if (bytes.empty() || bytes.size() % 188 != 0) return false;
-  for (std::size_t i = 0; i < bytes.size(); i += 188)
-    if (bytes[i] != 0x47) return false;
-  return true;
 }
 
 }  // namespace
@@ -378,30 +411,26 @@ BOOST_AUTO_TEST_CASE(encrypted_segments_decrypt_with_their_key_and_decode) {
     BOOST_TEST_CONTEXT(s.uri) {
       BOOST_REQUIRE(!s.key_uri.empty());
       keys.insert(s.key_uri);
-      const std::string key = slurp(r.encrypted.dir / s.key_uri);
-      BOOST_REQUIRE_EQUAL(key.size(), 16u);
-      std::string hex;
-      for (unsigned char c : key) {
-        char h[3];
-        std::snprintf(h, sizeof h, "%02x", c);
-        hex += h;
-      }
-      char iv[33];
-      std::snprintf(iv, sizeof iv, "%032lx", seq++);
-      const fs::path plain = r.encrypted.dir / (s.uri + ".plain.ts");
-      const RunResult d = run_tool({"openssl", "aes-128-cbc", "-d", "-K", hex, "-iv", iv, "-in",
-                                    (r.encrypted.dir / s.uri).string(), "-out", plain.string()});
-      BOOST_TEST(d.exit_code == 0, d.err);
-      const Probe pr = ffprobe(plain);
-      BOOST_TEST(pr.exit_code == 0, pr.err);
-      BOOST_TEST(pr.video_frames >= 20);
-      // The plain text is MPEG-TS (a sync byte every 188 bytes); the cipher text is not.
-      // (ffprobe on the cipher text is no test: a format probe can match random bytes.)
-      BOOST_TEST(ts_sync_everywhere(slurp(plain)));
-      BOOST_TEST(!ts_sync_everywhere(slurp(r.encrypted.dir / s.uri)));
+      check_decrypts(r.encrypted.dir / s.uri, r.encrypted.dir / s.key_uri, seq++);
     }
   }
   BOOST_TEST(keys.size() >= 2u);  // rotated every 2 segments
+}
+
+BOOST_AUTO_TEST_CASE(key_dir_keeps_the_keys_out_of_the_served_folder) {
+  Runs& r = runs();
+  const fs::path out = r.keys_elsewhere.dir / "main";
+  const fs::path keys = r.key_folder.path() / "main";  // DIR/NAME for a --variant
+  auto p = wait_for(out, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
+  BOOST_REQUIRE_MESSAGE(p, r.keys_elsewhere.proc.stderr_text());
+  for (const auto& e : fs::directory_iterator(out)) BOOST_TEST(e.path().extension() != ".key", e.path());
+  long seq = p->sequence;
+  for (const Seg& s : p->segs) {
+    BOOST_TEST_CONTEXT(s.uri) {
+      BOOST_REQUIRE(s.key_uri.rfind(kKeyPrefix, 0) == 0);
+      check_decrypts(out / s.uri, keys / s.key_uri.substr(kKeyPrefix.size()), seq++);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(master_playlist_lists_both_variants_with_their_attributes) {
@@ -546,6 +575,14 @@ BOOST_AUTO_TEST_CASE(missing_output_folder_exits_7_before_connecting) {
   BOOST_TEST(r.exit_code == 7, r.err);
   BOOST_TEST(r.err.find("/nonexistent/hls") != std::string::npos, r.err);
   BOOST_TEST(r.seconds < 4);
+  // The same for a missing key folder.
+  TempDir tmp;
+  const RunResult k = run_tool(
+      {"cctv-hls", "--timeout", "5", "--encrypt", "--key-dir", "/nonexistent/keys", "-o", tmp.path().string(), url}, 20s);
+  BOOST_TEST(k.exit_code == 7, k.err);
+  BOOST_TEST(k.err.find("key folder '/nonexistent/keys' does not exist") != std::string::npos, k.err);
+  BOOST_TEST(k.seconds < 4);
+  BOOST_TEST(fs::is_empty(tmp.path()));
 }
 
 BOOST_AUTO_TEST_CASE(read_only_output_folder_exits_7) {
@@ -573,6 +610,7 @@ BOOST_AUTO_TEST_CASE(mjpeg_camera_exits_6_and_bad_options_exit_2) {
   BOOST_TEST(run_tool({"cctv-hls", "-o", tmp.path().string()}).exit_code == 2);  // no URL
   BOOST_TEST(run_tool({"cctv-hls", "-o", tmp.path().string(), "--variant", "a b=rtsp://x/", "rtsp://x/"}).exit_code == 2);
   BOOST_TEST(run_tool({"cctv-hls", "-o", tmp.path().string(), "--key-rotate", "3", "rtsp://x/"}).exit_code == 2);
+  BOOST_TEST(run_tool({"cctv-hls", "-o", tmp.path().string(), "--key-dir", "/tmp", "rtsp://x/"}).exit_code == 2);
   BOOST_TEST(run_tool({"cctv-hls", "-o", tmp.path().string(), "--segment-type", "mkv", "rtsp://x/"}).exit_code == 2);
   const RunResult missing = run_tool({"cctv-hls", "-o", tmp.path().string(), camera().url("nothing")}, 30s);
   BOOST_TEST(missing.exit_code == 5, missing.err);

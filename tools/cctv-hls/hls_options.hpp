@@ -37,8 +37,9 @@ struct Options {
   bool no_audio = false;
   bool vod_on_exit = false;
   bool encrypt = false;
-  std::string key_uri;  // prefix of the key file names in EXT-X-KEY; empty: relative
-  int key_rotate = 0;   // a new key every N segments; 0: one key per run
+  std::string key_uri;            // prefix of the key file names in EXT-X-KEY; empty: relative
+  std::filesystem::path key_dir;  // where key files go; empty: beside the playlist
+  int key_rotate = 0;             // a new key every N segments; 0: one key per run
 };
 
 // Parses "NAME=URL" (kUsage on a bad name or an empty URL). The message never
@@ -46,7 +47,7 @@ struct Options {
 [[nodiscard]] Result<VariantSpec> parse_variant(std::string_view text);
 
 // Checks the combination of options (one URL or --variant, not both; names
-// unique; --key-uri/--key-rotate only with --encrypt) and fills o.variants.
+// unique; --key-uri/--key-dir/--key-rotate only with --encrypt) and fills o.variants.
 [[nodiscard]] Status check_options(Options& o);
 
 // Adds cctv-hls's options to `app` and returns the body tool_main runs.

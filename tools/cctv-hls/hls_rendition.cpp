@@ -32,8 +32,8 @@ LiveOptions live_options(const Options& o) {
   return l;
 }
 
-StoreOptions store_options(const Options& o) {
-  return {o.list_size, o.encrypt, o.key_uri, o.key_rotate};
+StoreOptions store_options(const Options& o, const RenditionConfig& c) {
+  return {o.list_size, o.encrypt, o.key_uri, c.key_dir, o.key_rotate};
 }
 
 std::int64_t ticks(double seconds) { return static_cast<std::int64_t>(seconds * kTimeline.den); }
@@ -63,7 +63,7 @@ ParPtr copy_parameters(const AVCodecParameters* p) {
 class Rendition {
  public:
   Rendition(const Options& o, const RenditionConfig& c)
-      : o_(o), c_(c), live_(c.url, live_options(o)), store_(c.dir, store_options(o)),
+      : o_(o), c_(c), live_(c.url, live_options(o)), store_(c.dir, store_options(o, c)),
         playlist_(o.list_size, o.segment_time), repair_({kTimeline, kTimeline}) {}
 
   Result<ExitCode> run();
@@ -334,7 +334,11 @@ Result<ExitCode> Rendition::run() {
 
 }  // namespace
 
-Status check_output(const std::filesystem::path& dir) { return SegmentStore(dir, {}).check(); }
+Status check_output(const RenditionConfig& c) {
+  StoreOptions folders;
+  folders.key_dir = c.key_dir;
+  return SegmentStore(c.dir, folders).check();
+}
 
 Result<ExitCode> run_rendition(const Options& o, const RenditionConfig& config) {
   return Rendition(o, config).run();

@@ -23,15 +23,16 @@ struct RenditionFacts {
 
 struct RenditionConfig {
   std::string url;
-  std::filesystem::path dir;  // where stream.m3u8 and the segments go
-  std::string label;          // for log lines and STATUS: the variant name, or empty
+  std::filesystem::path dir;      // where stream.m3u8 and the segments go
+  std::filesystem::path key_dir;  // where key files go (--encrypt); empty: dir
+  std::string label;              // for log lines and STATUS: the variant name, or empty
   // Called after every published segment (from the rendition's thread).
   std::function<void(const RenditionFacts&)> on_segment;
 };
 
-// Checks the rendition's output folder: kOutput when it is missing or
-// unwritable. Call for every rendition before any connects.
-[[nodiscard]] Status check_output(const std::filesystem::path& dir);
+// Checks the rendition's output and key folders: kOutput when one is missing
+// or unwritable. Call for every rendition before any connects.
+[[nodiscard]] Status check_output(const RenditionConfig& config);
 
 // Runs one rendition until a stop is requested (exit 0 after the last
 // segment is listed), the source ends (a file: the playlist gets

@@ -51,12 +51,17 @@ class Master {
   std::vector<std::optional<RenditionFacts>> facts_;
 };
 
-Status make_variant_dirs(const Options& o) {
-  for (const auto& v : o.variants) {
-    std::error_code ec;
-    std::filesystem::create_directory(o.output / v.name, ec);
-    if (ec) return fail(ExitCode::kOutput, "cannot create " + (o.output / v.name).string(), ec.message());
-    if (auto c = check_output(o.output / v.name); !c) return c;
+// Makes each variant's folder (and key folder) in the checked parents, and
+// checks them, before any camera is contacted.
+Status make_variant_dirs(const std::vector<RenditionConfig>& configs) {
+  for (const auto& config : configs) {
+    for (const auto* dir : {&config.dir, &config.key_dir}) {
+      if (dir->empty()) continue;
+      std::error_code ec;
+      std::filesystem::create_directory(*dir, ec);
+      if (ec) return fail(ExitCode::kOutput, "cannot create " + dir->string(), ec.message());
+    }
+    if (auto c = check_output(config); !c) return c;
   }
   return {};
 }
@@ -65,9 +70,11 @@ Result<ExitCode> run_variants(const Options& o) {
   Master master(o.output / kPlaylistName, o.variants);
   std::vector<RenditionConfig> configs;
   for (std::size_t i = 0; i < o.variants.size(); ++i) {
-    configs.push_back({o.variants[i].url, o.output / o.variants[i].name, o.variants[i].name,
+    const std::string& name = o.variants[i].name;
+    configs.push_back({o.variants[i].url, o.output / name, o.key_dir.empty() ? o.key_dir : o.key_dir / name, name,
                        [&master, i](const RenditionFacts& f) { master.update(i, f); }});
   }
+  if (auto d = make_variant_dirs(configs); !d) return fail(d.error());
   std::vector<Result<ExitCode>> results(configs.size(), ExitCode::kOk);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < configs.size(); ++i) {
@@ -86,9 +93,9 @@ Result<ExitCode> run_variants(const Options& o) {
 }  // namespace
 
 Result<ExitCode> run(const Options& o) {
-  if (auto c = check_output(o.output); !c) return fail(c.error());
-  if (o.variants.empty()) return run_rendition(o, {o.url, o.output, "", nullptr});
-  if (auto d = make_variant_dirs(o); !d) return fail(d.error());
+  const RenditionConfig top{o.url, o.output, o.key_dir, "", nullptr};
+  if (auto c = check_output(top); !c) return fail(c.error());
+  if (o.variants.empty()) return run_rendition(o, top);
   return run_variants(o);
 }
 

@@ -33,14 +33,18 @@ std::optional<std::int64_t> numbered(const std::string& name, std::string_view p
 
 }  // namespace
 
-SegmentStore::SegmentStore(std::filesystem::path dir, StoreOptions opts) : dir_(std::move(dir)), opts_(std::move(opts)) {}
+SegmentStore::SegmentStore(std::filesystem::path dir, StoreOptions opts)
+    : dir_(std::move(dir)), key_dir_(opts.key_dir.empty() ? dir_ : opts.key_dir), opts_(std::move(opts)) {}
 
 Status SegmentStore::check() const {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir_, ec)) {
-    return fail(ExitCode::kOutput, fmt::format("output folder '{}' does not exist", dir_.string()));
+  for (const auto& [folder, what] : {std::pair{&dir_, "output"}, std::pair{&key_dir_, "key"}}) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(*folder, ec)) {
+      return fail(ExitCode::kOutput, fmt::format("{} folder '{}' does not exist", what, folder->string()));
+    }
+    if (auto c = check_can_create(*folder / kPlaylistName); !c) return c;
   }
-  return check_can_create(dir_ / kPlaylistName);
+  return {};
 }
 
 std::int64_t SegmentStore::resume() {
@@ -50,9 +54,14 @@ std::int64_t SegmentStore::resume() {
     const std::string name = entry.path().filename().string();
     if (auto n = numbered(name, "stream-")) {
       next = std::max(next, *n + 1);
-      leftovers_.push_back(name);
+      leftovers_.push_back(entry.path());
     } else if (numbered(name, "init-") || numbered(name, "key-")) {
-      leftovers_.push_back(name);
+      leftovers_.push_back(entry.path());
+    }
+  }
+  if (key_dir_ != dir_) {
+    for (const auto& entry : std::filesystem::directory_iterator(key_dir_, ec)) {
+      if (numbered(entry.path().filename().string(), "key-")) leftovers_.push_back(entry.path());
     }
   }
   if (next > 0) log_info("{}: continuing after an earlier run at media sequence {}", dir_.string(), next);
@@ -64,7 +73,7 @@ Result<std::string> SegmentStore::store_init(std::int64_t sequence, std::span<co
   if (auto w = write_file_atomic(dir_ / name, bytes); !w) return fail(w.error());
   if (!current_init_.empty() && aux_[current_init_].refs == 0) release(current_init_);
   current_init_ = name;
-  aux_[name] = {name, 0};
+  aux_[name] = {dir_ / name, 0};
   return name;
 }
 
@@ -73,10 +82,10 @@ Result<std::string> SegmentStore::current_key_uri(std::int64_t sequence) {
   auto key = random_key();
   if (!key) return fail(key.error());
   const std::string file = fmt::format("key-{}.key", sequence);
-  if (auto w = write_file_atomic(dir_ / file, *key); !w) return fail(w.error());
+  if (auto w = write_file_atomic(key_dir_ / file, *key); !w) return fail(w.error());
   if (key_ && aux_[key_->uri].refs == 0) release(key_->uri);
   key_ = Key{*key, opts_.key_uri + file, 0};
-  aux_[key_->uri] = {file, 0};
+  aux_[key_->uri] = {key_dir_ / file, 0};
   return key_->uri;
 }
 
@@ -107,7 +116,7 @@ Result<Segment> SegmentStore::store_segment(std::int64_t sequence, const char* e
 Status SegmentStore::publish(const std::string& text, const std::vector<Segment>& dropped) {
   retire(dropped, static_cast<std::size_t>(opts_.list_size + 1));
   if (auto w = write_file_atomic(dir_ / kPlaylistName, as_bytes(text)); !w) return fail(w.error());
-  for (const auto& name : leftovers_) remove_file(name);
+  for (const auto& path : leftovers_) remove_file(path);
   leftovers_.clear();
   return {};
 }
@@ -118,7 +127,7 @@ void SegmentStore::retire(const std::vector<Segment>& dropped, std::size_t keep)
   retired_.insert(retired_.end(), dropped.begin(), dropped.end());
   while (retired_.size() > keep) {
     const Segment& s = retired_.front();
-    remove_file(s.uri);
+    remove_file(dir_ / s.uri);
     for (const auto* aux : {&s.map_uri, &s.key_uri}) {
       if (aux->empty()) continue;
       const bool current = *aux == current_init_ || (key_ && *aux == key_->uri);
@@ -136,10 +145,10 @@ void SegmentStore::release(const std::string& uri) {
   aux_.erase(it);
 }
 
-void SegmentStore::remove_file(const std::string& name) {
+void SegmentStore::remove_file(const std::filesystem::path& path) {
   std::error_code ec;
-  std::filesystem::remove(dir_ / name, ec);
-  if (ec) log_warn("cannot delete {}: {}", (dir_ / name).string(), ec.message());
+  std::filesystem::remove(path, ec);
+  if (ec) log_warn("cannot delete {}: {}", path.string(), ec.message());
 }
 
 }  // namespace cctv::hls

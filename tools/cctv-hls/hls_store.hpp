@@ -24,8 +24,9 @@ inline constexpr const char* kPlaylistName = "stream.m3u8";
 struct StoreOptions {
   int list_size = 6;
   bool encrypt = false;
-  std::string key_uri;  // prefix of key file names in EXT-X-KEY
-  int key_rotate = 0;   // new key every N segments; 0: one per run
+  std::string key_uri;            // prefix of key file names in EXT-X-KEY
+  std::filesystem::path key_dir;  // where key files go; empty: the rendition's folder
+  int key_rotate = 0;             // new key every N segments; 0: one per run
 };
 
 // Not thread-safe: one per rendition.
@@ -33,11 +34,11 @@ class SegmentStore {
  public:
   SegmentStore(std::filesystem::path dir, StoreOptions opts);
 
-  // Fails with kOutput when the folder is missing or no file can be created
-  // in it (checked before connecting to the camera).
+  // Fails with kOutput when the folder (or the key folder) is missing or no
+  // file can be created in it (checked before connecting to the camera).
   [[nodiscard]] Status check() const;
 
-  // Scans the folder for the files of an earlier run: returns the media
+  // Scans the folder (and the key folder) for the files of an earlier run: returns the media
   // sequence to continue from (one past the newest earlier segment, else
   // 0), so a player that still holds the old playlist sees numbers go on.
   // The earlier files are deleted after the first publish().
@@ -68,16 +69,17 @@ class SegmentStore {
   [[nodiscard]] Result<std::string> current_key_uri(std::int64_t sequence);
   void retire(const std::vector<Segment>& dropped, std::size_t keep);
   void release(const std::string& uri);
-  void remove_file(const std::string& name);
+  void remove_file(const std::filesystem::path& path);
 
   std::filesystem::path dir_;
+  std::filesystem::path key_dir_;
   StoreOptions opts_;
   // Segments out of the playlist but still on disk (RFC 8216 6.2.2: a
   // removed segment stays available for about one playlist duration more).
   std::deque<Segment> retired_;
   // Init and key files by URI: the file, and the number of stored segments using it.
   struct Aux {
-    std::string file;
+    std::filesystem::path file;
     int refs = 0;
   };
   std::map<std::string, Aux> aux_;
@@ -88,7 +90,7 @@ class SegmentStore {
     int used = 0;  // segments encrypted with it
   };
   std::optional<Key> key_;
-  std::vector<std::string> leftovers_;  // earlier run's files
+  std::vector<std::filesystem::path> leftovers_;  // earlier run's files
 };
 
 }  // namespace cctv::hls

@@ -69,6 +69,11 @@ void add_encryption_options(CLI::App& app, Options& o) {
                  "[default: relative to the playlist]")
       ->type_name("URI")
       ->group(group);
+  app.add_option("--key-dir", o.key_dir,
+                 "Write the key files to DIR (with --variant, DIR/NAME), e.g. a folder served with access "
+                 "control [default: beside the playlist]")
+      ->type_name("DIR")
+      ->group(group);
   app.add_option("--key-rotate", o.key_rotate, "Use a new key every N segments; 0 keeps one key per run")
       ->check(CLI::Range(0, 1000000))
       ->default_str("0")
@@ -88,8 +93,8 @@ Status check_options(Options& o) {
   if (o.url.empty() == o.variant_args.empty()) {
     return fail(ExitCode::kUsage, "give either a URL or --variant NAME=URL (repeatable), not both");
   }
-  if (!o.encrypt && (!o.key_uri.empty() || o.key_rotate != 0)) {
-    return fail(ExitCode::kUsage, "--key-uri and --key-rotate need --encrypt");
+  if (!o.encrypt && (!o.key_uri.empty() || !o.key_dir.empty() || o.key_rotate != 0)) {
+    return fail(ExitCode::kUsage, "--key-uri, --key-dir and --key-rotate need --encrypt");
   }
   std::set<std::string> names;
   for (const auto& arg : o.variant_args) {
