@@ -142,7 +142,7 @@ Server& server() {
   return s;
 }
 
-const int kMinFrames5s = static_cast<int>(0.9 * 5 * kSourceFps);  // 112 of 125
+const int kMinFrames5s = static_cast<int>(kRateShare * 0.9 * 5 * kSourceFps);  // 112 of 125 (see kRateShare)
 
 }  // namespace
 
@@ -180,7 +180,8 @@ BOOST_AUTO_TEST_CASE(a_viewer_that_never_reads_slows_nobody_and_costs_no_memory)
   const long rss_after = rss_kib(s.process.pid());
   BOOST_TEST_MESSAGE("RSS " << rss_before << " KiB -> " << rss_after << " KiB with a stuck viewer; baseline "
                             << baseline << " frames");
-  BOOST_TEST(rss_after - rss_before < 32 * 1024);
+  // Sanitized, freed frames wait in ASan's quarantine (16 MiB in scripts/test) before reuse.
+  BOOST_TEST(rss_after - rss_before < (kToolsSanitized ? 64 : 32) * 1024);
   ::close(stuck);
 }
 

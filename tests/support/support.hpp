@@ -15,6 +15,20 @@ namespace cctv::test {
 
 using namespace std::chrono_literals;
 
+// True when the tools under test are built with ASan+UBSan (the second pass
+// of scripts/test; the test binaries themselves are not instrumented).
+#ifdef CCTV_TOOLS_SANITIZED
+inline constexpr bool kToolsSanitized = true;
+#else
+inline constexpr bool kToolsSanitized = false;
+#endif
+// Sanitized, a decode and JPEG encode of 720p costs two to three times as
+// much CPU, more than a third of a 2-core machine running three tests at
+// once can give at 25 fps. So assertions on frame rates ask for this share
+// of the rate: the sanitized pass checks that frames flow and are valid, the
+// plain pass checks the figures the issues name.
+inline constexpr double kRateShare = kToolsSanitized ? 0.5 : 1.0;
+
 // Environment changes for a child: each entry sets (overrides) a variable of the
 // inherited environment; an entry with an empty value removes the variable.
 using EnvChanges = std::vector<std::pair<std::string, std::string>>;
