@@ -173,9 +173,12 @@ BOOST_AUTO_TEST_CASE(a_viewer_that_never_reads_slows_nobody_and_costs_no_memory)
   const std::string req = "GET /cam/stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n";
   BOOST_REQUIRE(::write(stuck, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
   std::this_thread::sleep_for(1s);  // its socket buffers fill up
+  // Within 10 % of the baseline; sanitized, where the encoder is starved of
+  // CPU and the two counts are noise, at least the rate kMinFrames5s asks.
+  const int enough = kToolsSanitized ? std::min(baseline * 9 / 10, kMinFrames5s) : baseline * 9 / 10;
   for (const Parts& p : watch_many(s.at("/cam/stream.mjpg"), 5, 5)) {
     BOOST_TEST(p.bad == 0);
-    BOOST_TEST(static_cast<int>(p.jpegs.size()) >= baseline * 9 / 10, p.jpegs.size() << " vs " << baseline);
+    BOOST_TEST(static_cast<int>(p.jpegs.size()) >= enough, p.jpegs.size() << " vs " << baseline);
   }
   const long rss_after = rss_kib(s.process.pid());
   BOOST_TEST_MESSAGE("RSS " << rss_before << " KiB -> " << rss_after << " KiB with a stuck viewer; baseline "
