@@ -137,6 +137,12 @@ check_units() {
       fail "$u: systemd-analyze verify failed"
     [[ -z $out ]] || fail "$u: systemd-analyze verify says:
 $out"
+    # A camera without a password needs no password file: SetCredential= is
+    # the fallback of a LoadCredential= of the same ID (systemd.exec(5)).
+    if grep -q '^LoadCredential=cctv-password:' "$tmp/units/$u"; then
+      grep -qx 'SetCredential=cctv-password:\\n' "$tmp/units/$u" ||
+        fail "$u: LoadCredential=cctv-password without the empty SetCredential= fallback"
+    fi
     if ((offline)); then
       out=$(cd "$tmp/units" && systemd-analyze security --offline=true "$u" 2>&1 | grep 'Overall exposure level') || true
       exposure=$(sed -n 's/.*: \([0-9.]*\) .*/\1/p' <<<"$out")
