@@ -39,12 +39,13 @@ std::chrono::milliseconds StallWatch::remaining(Clock::time_point now) const {
 OutageLog::Line OutageLog::failed(Clock::time_point now, const std::string& reason,
                                   std::chrono::milliseconds retry_in) {
   const std::string retry = fmt::format("retrying in {:.1f} s", static_cast<double>(retry_in.count()) / 1000.0);
+  const bool opens = !since_;
+  if (opens) {
+    since_ = now;
+    attempts_ = 0;
+  }
   ++attempts_;
-  if (!since_ || reason != reason_) {
-    if (!since_) {
-      since_ = now;
-      attempts_ = 1;
-    }
+  if (opens || reason != reason_) {
     reason_ = reason;
     warned_at_ = now;
     return {LogLevel::kWarning, fmt::format("{}; {}", reason, retry)};

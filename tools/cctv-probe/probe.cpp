@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -63,7 +62,7 @@ void refine_from_decoder(VideoInfo& v, const AVCodecContext& c, const AVFrame& f
 // (the SDP carries it): FFmpeg's parser, no decoding.
 class SizeParser {
  public:
-  explicit SizeParser(const AVStream& st) : parser_(av_parser_init(st.codecpar->codec_id), &av_parser_close) {
+  explicit SizeParser(const AVStream& st) : parser_(av_parser_init(st.codecpar->codec_id)) {
     ctx_.reset(avcodec_alloc_context3(nullptr));
     if (!ctx_ || avcodec_parameters_to_context(ctx_.get(), st.codecpar) < 0) parser_.reset();
     if (!parser_) return;
@@ -92,7 +91,7 @@ class SizeParser {
   }
 
  private:
-  std::unique_ptr<AVCodecParserContext, decltype(&av_parser_close)> parser_;
+  av::ParserPtr parser_;
   av::CodecContextPtr ctx_;
 };
 

@@ -24,12 +24,14 @@ struct CodecContextFree { void operator()(AVCodecContext* c) const { avcodec_fre
 struct InputFree { void operator()(AVFormatContext* f) const { avformat_close_input(&f); } };
 struct SwsFree { void operator()(SwsContext* s) const { sws_freeContext(s); } };
 struct DictFree { void operator()(AVDictionary* d) const { av_dict_free(&d); } };
+struct ParserFree { void operator()(AVCodecParserContext* p) const { av_parser_close(p); } };
 
 using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
 using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextFree>;
 using InputPtr = std::unique_ptr<AVFormatContext, InputFree>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsFree>;
+using ParserPtr = std::unique_ptr<AVCodecParserContext, ParserFree>;
 
 // Allocating constructors; they abort on out-of-memory like operator new.
 PacketPtr make_packet();
