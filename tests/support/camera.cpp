@@ -9,7 +9,8 @@
 namespace cctv::test {
 namespace {
 
-constexpr auto kStartTimeout = 10s;
+// Deadlines for a loaded machine (three tests at once on two cores, sanitized).
+constexpr auto kStartTimeout = 30s;
 constexpr auto kStopTimeout = 5s;
 constexpr std::string_view kReadyPrefix = "READY port=";
 

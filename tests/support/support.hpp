@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -126,11 +127,18 @@ struct CameraOptions {
 //   /mjpeg      MJPEG (RTP/JPEG) 640x360 25 fps
 //   /h264-pcma  H.264 as /h264 plus G.711 A-law 8 kHz mono
 //   /auth       as /h264, but needs the configured user and password
+//   /no-keyframe  as /h264 without its IDR pictures (SPS and PPS kept)
+//   /udp-only   as /h264, but a SETUP for TCP transport gets 461 Unsupported Transport;
+//               each client gets a stream of its own from a keyframe (no UDP
+//               port is bound before a client asks)
+//   /clock-jump as /h264 in real time, but its RTP timestamps step back 5 s
+//               halfway through every 20 s of the camera's life and forward 30 s
+//               at the end of each, mid-GOP (a camera resyncing its clock)
 // Any other path answers 404. Every mount runs in real time from start-up, with
 // or without clients: a client joins mid-GOP, as with a real camera.
 class Camera {
  public:
-  // Starts the camera and waits (at most 10 s) until it listens.
+  // Starts the camera and waits (at most 30 s) until it listens.
   // Throws std::runtime_error, with the camera's stderr, if it does not start.
   explicit Camera(CameraOptions options = {});
   // Stops the camera (see stop()).
@@ -162,6 +170,19 @@ class Camera {
   int port_ = 0;
   std::unique_ptr<Process> process_;
 };
+
+// Calls `done` every `every` until it returns true or `limit` has passed;
+// returns its last answer. For "wait until it happens" with a deadline that
+// only a failure reaches, never a fixed sleep.
+template <typename Pred>
+bool poll_until(std::chrono::milliseconds limit, Pred done, std::chrono::milliseconds every = 100ms) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(every);
+  }
+}
 
 // The whole file as bytes; empty when it cannot be read.
 std::string slurp(const std::filesystem::path& p);

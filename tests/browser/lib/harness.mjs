@@ -4,7 +4,7 @@
 // A test is `runTest(name, async (t) => {...})`: `t.startServer()` and
 // `t.launchBrowser()` register what they start, and everything is stopped
 // when the body returns, throws, times out or the test gets SIGTERM/SIGINT.
-// Run it under tests/browser/netns-run (only loopback reachable), which also
+// Run it under tests/support/netns-run (only loopback reachable), which also
 // kills whatever might survive when the test itself is killed.
 
 import { spawn } from 'node:child_process';
