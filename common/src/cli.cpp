@@ -51,10 +51,12 @@ void add_input_options(CLI::App& app, InputCliOptions& o) {
   const std::string group = "Input";
   app.add_option_function<std::string>(
          "--transport",
-         [&o](const std::string& v) { o.source.transport = v == "udp" ? Transport::kUdp : Transport::kTcp; },
-         "RTSP transport; tcp works through NAT and firewalls, udp may be dropped silently")
-      ->check(CLI::IsMember({"tcp", "udp"}))
-      ->default_str("tcp")
+         [&o](const std::string& v) {
+           o.source.transport = v == "udp" ? Transport::kUdp : v == "tcp" ? Transport::kTcp : Transport::kAuto;
+         },
+         "RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)")
+      ->check(CLI::IsMember({"auto", "tcp", "udp"}))
+      ->default_str("auto")
       ->type_name("PROTO")
       ->group(group);
   app.add_option_function<double>(

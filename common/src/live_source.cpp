@@ -35,6 +35,11 @@ Status LiveSource::connect() {
   auto s = Source::open(url_, opts_.source);
   if (!s) return fail(s.error());
   display_url_ = s->display_url();
+  // A camera that refused TCP once will again: reconnect over UDP directly,
+  // without another refusal and another notice.
+  if (opts_.source.transport == Transport::kAuto && s->transport_name() == "udp") {
+    opts_.source.transport = Transport::kUdp;
+  }
   source_.emplace(std::move(*s));
   new_connection_ = true;
   keyframe_seen_ = false;

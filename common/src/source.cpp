@@ -68,10 +68,11 @@ int interrupt_cb(void* opaque) {
   return 0;
 }
 
+// For RTSP, the transport of the first attempt: kAuto starts with TCP.
 std::string transport_of(const SourceUrl& url, const SourceOptions& opts) {
   switch (url.kind) {
     case SourceKind::kRtsp:
-    case SourceKind::kRtsps: return opts.transport == Transport::kTcp ? "tcp" : "udp";
+    case SourceKind::kRtsps: return opts.transport == Transport::kUdp ? "udp" : "tcp";
     case SourceKind::kHttp:
     case SourceKind::kHttps: return "http";
     case SourceKind::kLavfi: return "lavfi";
@@ -81,12 +82,14 @@ std::string transport_of(const SourceUrl& url, const SourceOptions& opts) {
   return "file";
 }
 
-AVDictionary* input_options(const SourceUrl& url, const SourceOptions& opts) {
+// `transport`: "tcp" or "udp" for RTSP, ignored otherwise.
+AVDictionary* input_options(const SourceUrl& url, const SourceOptions& opts, const std::string& transport) {
   AVDictionary* d = nullptr;
   const auto us = std::to_string(std::chrono::microseconds(opts.timeout).count());
   if (url.kind == SourceKind::kRtsp || url.kind == SourceKind::kRtsps) {
-    // FFmpeg's default tries UDP first and can hang for a minute where UDP is dropped.
-    av_dict_set(&d, "rtsp_transport", opts.transport == Transport::kTcp ? "tcp" : "udp", 0);
+    // One transport per attempt: FFmpeg's own fallback tries UDP first and
+    // can hang for a minute where UDP is dropped.
+    av_dict_set(&d, "rtsp_transport", transport.c_str(), 0);
     // FFmpeg 5: `timeout` is the socket I/O timeout (`stimeout` is gone).
     av_dict_set(&d, "timeout", us.c_str(), 0);
     av_dict_set(&d, "user_agent", "cctv-tools/" CCTV_VERSION, 0);
@@ -243,6 +246,32 @@ Error refine(Error e, int averror, const SourceUrl& url, const std::string& disp
   return e;
 }
 
+AVFormatContext* new_context(Source::State& s) {
+  AVFormatContext* ctx = avformat_alloc_context();
+  if (ctx != nullptr) ctx->interrupt_callback = {interrupt_cb, &s};
+  return ctx;
+}
+
+// One avformat_open_input over s.transport; frees `ctx` on failure.
+int open_input(Source::State& s, AVFormatContext*& ctx, const AVInputFormat* ifmt) {
+  AVDictionary* dict = input_options(s.url, s.opts, s.transport);
+  log_debug("opening {} over {}", s.display_url, s.transport);
+  const int rc = avformat_open_input(&ctx, ffmpeg_url(s.url, s.opts).c_str(), ifmt, &dict);
+  av_dict_free(&dict);
+  return rc;
+}
+
+// FFmpeg's answer to "461 Unsupported Transport" for the only transport it
+// was allowed is EPROTONOSUPPORT ("Protocol not supported"), which tells a
+// user nothing: name the refusal and the other transport.
+Error transport_refused(const Source::State& s) {
+  const bool tcp = s.transport == "tcp";
+  return {ExitCode::kUnsupported,
+          fmt::format("{}: the camera refuses RTSP over {} (461 Unsupported Transport); try --transport {}",
+                      s.display_url, tcp ? "TCP" : "UDP", tcp ? "udp" : "tcp"),
+          ""};
+}
+
 }  // namespace
 
 Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
@@ -255,9 +284,8 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
   s->display_url = display_of(s->url, opts);
   s->transport = transport_of(s->url, opts);
 
-  AVFormatContext* ctx = avformat_alloc_context();
+  AVFormatContext* ctx = new_context(*s);
   if (ctx == nullptr) return fail(ExitCode::kFailure, "out of memory");
-  ctx->interrupt_callback = {interrupt_cb, s.get()};
   const bool lavfi = s->url.kind == SourceKind::kLavfi;
   const AVInputFormat* ifmt = lavfi && av::load_devices() ? av_find_input_format("lavfi") : nullptr;
   if (s->url.kind == SourceKind::kLavfi && ifmt == nullptr) {
@@ -273,11 +301,16 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
     }
     ifmt = *forced;
   }
-  AVDictionary* dict = input_options(s->url, opts);
-  log_debug("opening {} over {}", s->display_url, s->transport);
-  const int rc = avformat_open_input(&ctx, ffmpeg_url(s->url, opts).c_str(), ifmt, &dict);
-  av_dict_free(&dict);
+  int rc = open_input(*s, ctx, ifmt);
+  if (rc == AVERROR(EPROTONOSUPPORT) && opts.transport == Transport::kAuto && !s->timed_out) {
+    log_notice("{}: the camera refuses RTSP over TCP (461 Unsupported Transport); using UDP, "
+               "which firewalls and NAT may drop", s->display_url);
+    s->transport = "udp";
+    ctx = new_context(*s);
+    rc = ctx != nullptr ? open_input(*s, ctx, ifmt) : AVERROR(ENOMEM);
+  }
   if (rc < 0) {  // avformat_open_input freed ctx
+    if (rc == AVERROR(EPROTONOSUPPORT) && is_network(s->url.kind)) return fail(transport_refused(*s));
     return fail(refine(classify_av_error(rc, s->display_url, s->timed_out, opts.timeout), rc, s->url, s->display_url));
   }
   s->fmt.reset(ctx);

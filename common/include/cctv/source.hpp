@@ -14,10 +14,12 @@
 
 namespace cctv {
 
-enum class Transport { kTcp, kUdp };
+// RTSP lower transport. kAuto: TCP (interleaved), and UDP only when the
+// camera refuses TCP with 461 Unsupported Transport.
+enum class Transport { kAuto, kTcp, kUdp };
 
 struct SourceOptions {
-  Transport transport = Transport::kTcp;
+  Transport transport = Transport::kAuto;
   std::chrono::milliseconds timeout{10'000};  // connect, and every read
   // Deadline of each read once connected, when it differs (--stall-timeout).
   std::optional<std::chrono::milliseconds> read_timeout;
@@ -40,8 +42,10 @@ class Source {
   // Connects and starts the stream (RTSP PLAY sent). Failures are classified
   // into CONVENTIONS exit codes: kUsage (bad URL), kUnreachable (refused, DNS,
   // no route, timeout), kAuth (401/403), kNotFound (404, missing file, no video
-  // stream), kUnsupported (unknown format), kFailure otherwise. The message
-  // names the redacted URL.
+  // stream), kUnsupported (unknown format, or the camera refuses the asked
+  // RTSP transport), kFailure otherwise. The message names the redacted URL.
+  // With Transport::kAuto, a camera that refuses TCP is opened again over UDP
+  // within the same deadline, and a notice says so; transport_name() tells.
   [[nodiscard]] static Result<Source> open(std::string_view url, const SourceOptions& opts);
 
   Source(Source&&) noexcept;
@@ -62,7 +66,7 @@ class Source {
   const SourceUrl& url() const;
   // The URL as it may be printed (credentials redacted).
   const std::string& display_url() const;
-  // "tcp", "udp", "file", "lavfi", "http".
+  // "tcp", "udp", "file", "lavfi", "http", "stdin": the transport in use.
   std::string_view transport_name() const;
 
   // Implementation detail (public only so FFmpeg's C interrupt callback can
