@@ -355,7 +355,7 @@ BOOST_AUTO_TEST_CASE(accepts_many_sequential_sessions) {
                                 {"-v", "error", "-analyzeduration", "0", "-probesize", "32",
                                  "-show_entries", "packet=flags", "-of", "compact",
                                  "-read_intervals", "%+#2"},
-                                "tcp", 10s);
+                                "tcp", 30s);
     ok += (r.exit_code == 0 && sections(r.out, "packet").size() == 2) ? 1 : 0;
   }
   BOOST_TEST_MESSAGE(kSessions << " sessions in "
@@ -373,12 +373,12 @@ BOOST_AUTO_TEST_CASE(restarts_on_the_same_port_after_a_stop) {
   Process client({"ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-analyzeduration", "0",
                   "-probesize", "32", "-show_entries", "packet=flags", "-of", "compact",
                   cam.url("h264")});
-  BOOST_REQUIRE(client.read_line(10s).has_value());
+  BOOST_REQUIRE(client.read_line(30s).has_value());
   const auto stopped = cam.stop();  // SIGTERM: clean exit 0
   BOOST_TEST_INFO("stderr: " << cam.stderr_text());
   BOOST_TEST(stopped.value_or(-1) == 0);
   BOOST_TEST(!connects(port));
-  BOOST_TEST(client.wait(10s).has_value());  // the client saw the outage
+  BOOST_TEST(client.wait(30s).has_value());  // the client saw the outage
   cam.start();
   BOOST_TEST(cam.port() == port);
   const RunResult r = ffprobe(cam.url("h264"), {"-v", "error", "-analyzeduration", "0",
@@ -390,11 +390,11 @@ BOOST_AUTO_TEST_CASE(restarts_on_the_same_port_after_a_stop) {
 
 BOOST_AUTO_TEST_CASE(exits_0_on_sigint_and_2_on_a_bad_option) {
   Process cam({"cctv-test-camera", "--media-dir", media_dir().string()});
-  const auto ready = cam.read_line(10s);
+  const auto ready = cam.read_line(30s);
   BOOST_REQUIRE(ready.has_value());
   BOOST_TEST(ready->rfind("READY port=", 0) == 0u);
   cam.signal(SIGINT);
-  const auto status = cam.wait(5s);
+  const auto status = cam.wait(20s);
   BOOST_TEST_INFO("stderr: " << cam.stderr_text());
   BOOST_TEST(status.value_or(-1) == 0);
 

@@ -266,8 +266,9 @@ struct Runs {
   HlsRun variants{{"--segment-time", "1", "--variant", "main=" + camera().url("h264"), "--variant",
                    "sub=" + camera().url("h265")}};
   HlsRun vod{{"--segment-time", "1", "--vod-on-exit", camera().url("h264-pcma")}};
-  // No keyframe for 3 x 1 s ends each connection.
-  HlsRun no_keyframe{{"--stall-timeout", "1", "-vv", camera().url("no-keyframe")}};  // -vv: every retry logged
+  // No keyframe for 3 x 3 s ends each connection (with a 1 s stall timeout,
+  // a loaded machine's pause between packets ended it first as a timeout).
+  HlsRun no_keyframe{{"--stall-timeout", "3", "-vv", camera().url("no-keyframe")}};  // -vv: every retry logged
   // A 1200 KiB tmpfs (private mount namespace; root only) fills up after three
   // 2 s segments of the fixture's 1.5 Mbit/s.
   TempDir full_tmp;
@@ -339,7 +340,7 @@ BOOST_AUTO_TEST_SUITE(hls)
 
 BOOST_AUTO_TEST_CASE(h264_playlist_is_strict_m3u8_and_every_segment_decodes) {
   Runs& r = runs();
-  auto p = wait_for(r.h264.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 3; });
+  auto p = wait_for(r.h264.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 3; });
   BOOST_REQUIRE(p);
   BOOST_TEST(p->version == 3);
   BOOST_TEST(p->independent);
@@ -380,7 +381,7 @@ BOOST_AUTO_TEST_CASE(media_sequence_increases_over_15_s_and_old_segments_are_del
 
 BOOST_AUTO_TEST_CASE(h265_gives_fmp4_with_an_hvc1_init_segment) {
   Runs& r = runs();
-  auto p = wait_for(r.h265.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
+  auto p = wait_for(r.h265.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 2; });
   BOOST_REQUIRE(p);
   BOOST_TEST(p->version >= 6);
   for (const Seg& s : p->segs) {
@@ -394,7 +395,7 @@ BOOST_AUTO_TEST_CASE(h265_gives_fmp4_with_an_hvc1_init_segment) {
 
 BOOST_AUTO_TEST_CASE(h264_with_pcma_gives_aac_audio_in_the_segments) {
   Runs& r = runs();
-  auto p = wait_for(r.pcma.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
+  auto p = wait_for(r.pcma.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 2; });
   BOOST_REQUIRE(p);
   check_segments_decode(r.pcma.dir, *p, "aac");
   const Probe pr = ffprobe(r.pcma.dir / p->segs.back().uri);
@@ -403,7 +404,7 @@ BOOST_AUTO_TEST_CASE(h264_with_pcma_gives_aac_audio_in_the_segments) {
 
 BOOST_AUTO_TEST_CASE(encrypted_segments_decrypt_with_their_key_and_decode) {
   Runs& r = runs();
-  auto p = wait_for(r.encrypted.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 4; });
+  auto p = wait_for(r.encrypted.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 4; });
   BOOST_REQUIRE(p);
   std::set<std::string> keys;
   long seq = p->sequence;
@@ -421,7 +422,7 @@ BOOST_AUTO_TEST_CASE(key_dir_keeps_the_keys_out_of_the_served_folder) {
   Runs& r = runs();
   const fs::path out = r.keys_elsewhere.dir / "main";
   const fs::path keys = r.key_folder.path() / "main";  // DIR/NAME for a --variant
-  auto p = wait_for(out, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
+  auto p = wait_for(out, 60s, [](const MediaList& m) { return m.segs.size() >= 2; });
   BOOST_REQUIRE_MESSAGE(p, r.keys_elsewhere.proc.stderr_text());
   for (const auto& e : fs::directory_iterator(out)) BOOST_TEST(e.path().extension() != ".key", e.path());
   long seq = p->sequence;
@@ -436,8 +437,7 @@ BOOST_AUTO_TEST_CASE(key_dir_keeps_the_keys_out_of_the_served_folder) {
 BOOST_AUTO_TEST_CASE(master_playlist_lists_both_variants_with_their_attributes) {
   Runs& r = runs();
   const fs::path master = r.variants.tmp.path() / "stream.m3u8";
-  const auto end = SteadyClock::now() + 20s;
-  while (!fs::exists(master) && SteadyClock::now() < end) std::this_thread::sleep_for(100ms);
+  poll_until(60s, [&] { return fs::exists(master); });
   BOOST_REQUIRE(fs::exists(master));
   const auto vs = parse_master(slurp(master));
   BOOST_REQUIRE_EQUAL(vs.size(), 2u);
@@ -459,12 +459,12 @@ BOOST_AUTO_TEST_CASE(master_playlist_lists_both_variants_with_their_attributes) 
 
 BOOST_AUTO_TEST_CASE(sigterm_lists_a_complete_last_segment_and_vod_on_exit_ends_the_list) {
   Runs& r = runs();
-  auto p = wait_for(r.vod.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
+  auto p = wait_for(r.vod.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 2; });
   BOOST_REQUIRE(p);
   // The run started long ago (all runs start together): wait for the next
   // segment to be listed, so that the stop lands 0.5 s into a new one.
   const std::string newest = p->segs.back().uri;
-  BOOST_REQUIRE(wait_for(r.vod.dir, 10s, [&](const MediaList& m) { return m.segs.back().uri != newest; }));
+  BOOST_REQUIRE(wait_for(r.vod.dir, 30s, [&](const MediaList& m) { return m.segs.back().uri != newest; }));
   std::this_thread::sleep_for(500ms);  // mid-segment
   BOOST_TEST(r.vod.stop() == 0, r.vod.proc.stderr_text());
   auto last = read_media(r.vod.dir);
@@ -485,12 +485,12 @@ BOOST_AUTO_TEST_CASE(sigterm_lists_a_complete_last_segment_and_vod_on_exit_ends_
 BOOST_AUTO_TEST_CASE(outage_of_5_s_gives_a_discontinuity_and_a_valid_playlist_after) {
   Camera cam;
   HlsRun run({"--segment-time", "1", "--list-size", "10", cam.url("h264")});
-  auto before = wait_for(run.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 2; });
+  auto before = wait_for(run.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 2; });
   BOOST_REQUIRE(before);
   cam.stop();
   std::this_thread::sleep_for(5s);
   cam.start();
-  auto after = wait_for(run.dir, 40s, [](const MediaList& m) {
+  auto after = wait_for(run.dir, 90s, [](const MediaList& m) {
     for (std::size_t i = 0; i + 2 < m.segs.size(); ++i) {
       if (m.segs[i].discontinuity) return true;  // and two segments after it
     }
@@ -510,7 +510,7 @@ BOOST_AUTO_TEST_CASE(outage_of_5_s_gives_a_discontinuity_and_a_valid_playlist_af
 
 BOOST_AUTO_TEST_CASE(nginx_with_the_readme_block_serves_a_stream_ffmpeg_plays_for_10_s) {
   Runs& r = runs();
-  BOOST_REQUIRE(wait_for(r.h264.dir, 20s, [](const MediaList& m) { return m.segs.size() >= 3; }));
+  BOOST_REQUIRE(wait_for(r.h264.dir, 60s, [](const MediaList& m) { return m.segs.size() >= 3; }));
   // The README's server block, with the test's port and folder.
   const fs::path source_dir = fs::path(__FILE__).parent_path().parent_path().parent_path();
   std::string block = slurp(source_dir / "examples/nginx/cctv-hls.conf");
@@ -534,10 +534,14 @@ BOOST_AUTO_TEST_CASE(nginx_with_the_readme_block_serves_a_stream_ffmpeg_plays_fo
       << ";\n}\n";
   Process nginx({"/usr/sbin/nginx", "-e", (ng.path() / "error.log").string(), "-p", ng.path().string(), "-c",
                  (ng.path() / "nginx.conf").string()});
-  std::this_thread::sleep_for(500ms);
-  BOOST_REQUIRE_MESSAGE(nginx.running(), slurp(ng.path() / "error.log"));
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/hls/cam/stream.m3u8";
-  const RunResult head = run_tool({"curl", "-sI", url}, 10s);
+  // nginx is up once it answers: a loaded machine may take a while to start it.
+  RunResult head;
+  poll_until(30s, [&] {
+    head = run_tool({"curl", "-sI", url}, 10s);
+    return head.exit_code == 0 || !nginx.running();
+  }, 200ms);
+  BOOST_REQUIRE_MESSAGE(nginx.running(), slurp(ng.path() / "error.log"));
   BOOST_TEST(head.out.find("application/vnd.apple.mpegurl") != std::string::npos, head.out);
   BOOST_TEST(head.out.find("Cache-Control: no-cache") != std::string::npos, head.out);
   // 10 s of playback in real time (-re), decoded to nowhere.
@@ -562,7 +566,7 @@ BOOST_AUTO_TEST_CASE(disk_full_loses_a_segment_but_never_corrupts_the_playlist) 
   BOOST_REQUIRE_MESSAGE(r.full.stderr_text().find("No space left") != std::string::npos, r.full.stderr_text());
   const long lost_at = read_media(dir)->sequence;
   // It goes on: later segments are listed, and the playlist always parses.
-  auto p = wait_for(dir, 20s, [lost_at](const MediaList& m) { return m.sequence >= lost_at + 2; });
+  auto p = wait_for(dir, 60s, [lost_at](const MediaList& m) { return m.sequence >= lost_at + 2; });
   BOOST_REQUIRE_MESSAGE(p, r.full.stderr_text());
   BOOST_TEST(r.full.running());
   for (const Seg& s : p->segs) BOOST_TEST(ffprobe(dir / s.uri).exit_code == 0, s.uri);
@@ -618,12 +622,14 @@ BOOST_AUTO_TEST_CASE(mjpeg_camera_exits_6_and_bad_options_exit_2) {
 
 BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_is_reconnected_with_a_warning_and_lists_nothing) {
   Runs& r = runs();
-  r.no_keyframe.until(11.0);  // no keyframe by 3 s, a reconnect, none again by 7 or 8 s
+  // No keyframe by 9 s, a reconnect, none again by about 19 s.
+  constexpr std::string_view kReason = "no keyframe within 9 s; retrying";
+  poll_until(60s, [&] { return count(r.no_keyframe.proc.stderr_text(), kReason) >= 2; });
   BOOST_TEST(r.no_keyframe.stop() == 0);
   const std::string err = r.no_keyframe.proc.stderr_text();
-  BOOST_TEST(count(err, "no keyframe within 3 s; retrying") >= 2u, err);
+  BOOST_TEST(count(err, kReason) >= 2u, err);
   // Only the first is a warning; the repeats of the same reason are debug lines.
-  BOOST_TEST(count(err, "warning: " + camera().url("no-keyframe") + ": no keyframe within 3 s") == 1u, err);
+  BOOST_TEST(count(err, "warning: " + camera().url("no-keyframe") + ": no keyframe within 9 s") == 1u, err);
   BOOST_TEST(fs::is_empty(r.no_keyframe.dir));  // no playlist, no segment
 }
 

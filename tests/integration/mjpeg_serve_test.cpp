@@ -351,18 +351,21 @@ BOOST_AUTO_TEST_CASE(the_same_viewer_gets_frames_again_after_a_camera_outage) {
 }
 
 BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_shows_why_in_healthz_and_is_reconnected) {
-  Server s({"--always-on", "--stall-timeout", "1", camera().url("no-keyframe")});
+  // A 3 s stall timeout (no keyframe within 9 s ends a connection): with
+  // 1 s, a loaded machine's pause between packets ended the connection as a
+  // timeout before the missing keyframe could.
+  Server s({"--always-on", "--stall-timeout", "3", camera().url("no-keyframe")});
   // /healthz shows the last failure: under load a reconnect may also time
   // out, so the reason is looked for in every sample, not only the last.
   std::string errors;
   bool seen = false;
   std::int64_t reconnects = 0;
-  const auto until = std::chrono::steady_clock::now() + 25s;
+  const auto until = std::chrono::steady_clock::now() + 60s;
   while ((reconnects < 2 || !seen) && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(200ms);
     const auto cam = boost::json::parse(get(s.at("/healthz")).body).as_object().at("cameras").as_array().at(0);
     const std::string error = cam.at("error").as_string().c_str();
-    seen = seen || error.find("no keyframe within 3 s") != std::string::npos;
+    seen = seen || error.find("no keyframe within 9 s") != std::string::npos;
     if (!error.empty() && errors.find(error) == std::string::npos) errors += error + "\n";
     reconnects = cam.at("reconnects").as_int64();
   }
@@ -402,14 +405,16 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_a_busy_port_exits_1) {
 BOOST_AUTO_TEST_CASE(under_systemd_ready_once_listening_then_status_and_watchdog) {
   NotifySocket manager;
   Server s({camera().url("h264")}, manager.env(400'000));  // WatchdogSec=0.4 s: pings every 0.2 s
-  BOOST_TEST(manager.wait_for("READY=1", 5s).has_value());
+  // Deadlines, not expectations: a process start and a camera connection
+  // take what a loaded machine gives them.
+  BOOST_TEST(manager.wait_for("READY=1", 30s).has_value());
   BOOST_TEST(get(s.at("/cam/snapshot.jpg")).status == 200);
-  BOOST_TEST(manager.wait_for("WATCHDOG=1", 3s).has_value());
-  const auto status = manager.wait_for("STATUS=1/1 camera(s) connected", 5s);
+  BOOST_TEST(manager.wait_for("WATCHDOG=1", 20s).has_value());
+  const auto status = manager.wait_for("STATUS=1/1 camera(s) connected", 30s);
   BOOST_TEST(status.has_value());
   BOOST_TEST_MESSAGE("status: " << status.value_or("none"));
   s.process.signal(SIGTERM);
-  BOOST_TEST(manager.wait_for("STOPPING=1", 5s).has_value());
+  BOOST_TEST(manager.wait_for("STOPPING=1", 20s).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(camera_password_never_appears_in_pages) {
