@@ -261,14 +261,20 @@ int open_input(Source::State& s, AVFormatContext*& ctx, const AVInputFormat* ifm
   return rc;
 }
 
+bool is_rtsp(const SourceUrl& url) { return url.kind == SourceKind::kRtsp || url.kind == SourceKind::kRtsps; }
+
 // FFmpeg's answer to "461 Unsupported Transport" for the only transport it
 // was allowed is EPROTONOSUPPORT ("Protocol not supported"), which tells a
 // user nothing: name the refusal and the other transport.
 Error transport_refused(const Source::State& s) {
+  constexpr std::string_view kRefuses = "the camera refuses RTSP over";
+  if (s.opts.transport == Transport::kAuto) {
+    return {ExitCode::kUnsupported, fmt::format("{}: {} TCP and UDP (461 Unsupported Transport)", s.display_url, kRefuses), ""};
+  }
   const bool tcp = s.transport == "tcp";
   return {ExitCode::kUnsupported,
-          fmt::format("{}: the camera refuses RTSP over {} (461 Unsupported Transport); try --transport {}",
-                      s.display_url, tcp ? "TCP" : "UDP", tcp ? "udp" : "tcp"),
+          fmt::format("{}: {} {} (461 Unsupported Transport); try --transport {}", s.display_url, kRefuses,
+                      tcp ? "TCP" : "UDP", tcp ? "udp" : "tcp"),
           ""};
 }
 
@@ -302,7 +308,8 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
     ifmt = *forced;
   }
   int rc = open_input(*s, ctx, ifmt);
-  if (rc == AVERROR(EPROTONOSUPPORT) && opts.transport == Transport::kAuto && !s->timed_out) {
+  const bool refused = rc == AVERROR(EPROTONOSUPPORT) && is_rtsp(s->url);
+  if (refused && opts.transport == Transport::kAuto && !s->timed_out) {
     log_notice("{}: the camera refuses RTSP over TCP (461 Unsupported Transport); using UDP, "
                "which firewalls and NAT may drop", s->display_url);
     s->transport = "udp";
@@ -310,7 +317,7 @@ Result<Source> Source::open(std::string_view text, const SourceOptions& opts) {
     rc = ctx != nullptr ? open_input(*s, ctx, ifmt) : AVERROR(ENOMEM);
   }
   if (rc < 0) {  // avformat_open_input freed ctx
-    if (rc == AVERROR(EPROTONOSUPPORT) && is_network(s->url.kind)) return fail(transport_refused(*s));
+    if (rc == AVERROR(EPROTONOSUPPORT) && is_rtsp(s->url)) return fail(transport_refused(*s));
     return fail(refine(classify_av_error(rc, s->display_url, s->timed_out, opts.timeout), rc, s->url, s->display_url));
   }
   s->fmt.reset(ctx);
