@@ -50,7 +50,12 @@ struct Recording {
   std::vector<std::string> lines;  // stdout
   std::string err;
   double seconds = 0;  // start to the stop signal
+  double stopped = 0;  // the stop signal's wall-clock time, seconds since the epoch
 };
+
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // Runs cctv-record with `args` for `run_for`, calling `during` (if any) right
 // after the start, then sends `sig` and collects everything.
@@ -63,6 +68,7 @@ Recording record(std::vector<std::string> args, std::chrono::milliseconds run_fo
   std::this_thread::sleep_until(start + run_for);
   Recording r;
   r.seconds = since(start);
+  r.stopped = wall_now();
   p.signal(sig);
   r.exit_code = p.wait(20s).value_or(-1);
   if (r.exit_code == -1) r.exit_code = p.kill();
@@ -186,8 +192,17 @@ struct Basic {  // 20 s of 4 s MP4 segments with G.711 -> AAC and a hook
 struct Killed {  // SIGKILL 4.5 s after the file appeared
   fs::path file;
   double alive_after_file = 0;
+  // Video frames that reached this machine (a second client of the same
+  // camera saw them) after the file appeared and more than kKillLoss before
+  // the kill: the file must hold them all.
+  long arrived_before_loss = 0;
   Recording rec;
 };
+
+// What a SIGKILL may cost: a fragment is written once the frame a second
+// after its first has arrived (1 s plus a frame), and a loaded machine may
+// hold the recorder back a little (tests/perf/record-lag measures both).
+constexpr double kKillLoss = 1.5;
 
 struct Outage {  // a 5 s camera outage while recording Matroska
   fs::path dir;
@@ -234,19 +249,35 @@ Basic run_basic(fs::path dir) {
 }
 
 Killed run_killed(fs::path dir) {
+  using Steady = std::chrono::steady_clock;
   Killed k;
-  // Its own camera: this scenario measures against the wall clock, so its
-  // packets must not wait behind the eight other recordings of the shared one.
+  // Its own camera: its packets must not wait behind the eight other
+  // recordings of the shared one.
   Camera cam;
-  std::vector<std::string> args{(bin_dir() / "cctv-record").string(), "--segment-time", "60", "-o",
-                                (dir / "k-%H%M%S.mp4").string(), cam.url("h264")};
-  Process p(args);
-  const auto start = std::chrono::steady_clock::now();
-  while (since(start) < 10 && (!fs::exists(dir) || fs::is_empty(dir))) std::this_thread::sleep_for(20ms);
-  const auto appeared = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(4500ms);
-  k.alive_after_file = since(appeared);
+  // The time each video frame reaches this machine, as FFmpeg's own client
+  // sees it: framecrc writes a line per packet at once. Under load a camera
+  // (sanitized, starved of CPU) can be late for every client: the recorder
+  // is judged on what arrived, not on the wall clock.
+  Process ref({"ffmpeg", "-v", "error", "-analyzeduration", "0", "-probesize", "32", "-rtsp_transport", "tcp", "-i",
+               cam.url("h264"), "-map", "0:v", "-c", "copy", "-f", "framecrc", "-flush_packets", "1", "-"});
+  std::vector<Steady::time_point> arrivals;
+  const auto note_arrivals = [&](Steady::time_point until) {
+    do {
+      if (auto line = ref.read_line(10ms); line && !line->starts_with("#")) arrivals.push_back(Steady::now());
+    } while (Steady::now() < until);
+  };
+  poll_until(30s, [&] { note_arrivals(Steady::now()); return !arrivals.empty(); }, 10ms);
+  Process p({(bin_dir() / "cctv-record").string(), "--segment-time", "60", "-o", (dir / "k-%H%M%S.mp4").string(),
+             cam.url("h264")});
+  poll_until(60s, [&] { note_arrivals(Steady::now()); return fs::exists(dir) && !fs::is_empty(dir); }, 10ms);
+  const auto appeared = Steady::now();
+  note_arrivals(appeared + 4500ms);
+  const auto killed = Steady::now();
   k.rec.exit_code = p.kill();
+  k.alive_after_file = std::chrono::duration<double>(killed - appeared).count();
+  const auto loss_from = killed - std::chrono::milliseconds(static_cast<long>(kKillLoss * 1000));
+  k.arrived_before_loss = std::count_if(arrivals.begin(), arrivals.end(),
+                                        [&](Steady::time_point t) { return t > appeared && t <= loss_from; });
   k.rec.err = p.stderr_text();
   if (fs::exists(dir) && !fs::is_empty(dir)) k.file = files_below(dir).front();
   return k;
@@ -336,10 +367,21 @@ FailingHook run_failing_hook(fs::path dir) {
   return h;
 }
 
+constexpr std::string_view kNoKeyframeRetry = "no keyframe within 9 s; retrying";
+
 NoKeyframe run_no_keyframe(fs::path dir) {
   NoKeyframe n{dir, {}};
-  // 1 s stall timeout: no keyframe for 3 s ends a connection.
-  n.rec = record({"--stall-timeout", "1", "-vv", "-o", (dir / "n-%H%M%S.mp4").string(), url("no-keyframe")}, 11s);
+  // 3 s stall timeout: no keyframe for 9 s ends a connection (with 1 s, a
+  // loaded machine's pause between packets ended it first as a timeout).
+  Process p({(bin_dir() / "cctv-record").string(), "--stall-timeout", "3", "-vv", "-o",
+             (dir / "n-%H%M%S.mp4").string(), url("no-keyframe")});
+  // Two connections without a keyframe: about 19 s.
+  poll_until(60s, [&] { return count(p.stderr_text(), kNoKeyframeRetry) >= 2; });
+  p.signal(SIGTERM);
+  n.rec.exit_code = p.wait(20s).value_or(-1);
+  if (n.rec.exit_code == -1) n.rec.exit_code = p.kill();
+  while (auto line = p.read_line(1s)) n.rec.lines.push_back(*line);
+  n.rec.err = p.stderr_text();
   return n;
 }
 
@@ -402,9 +444,14 @@ BOOST_AUTO_TEST_CASE(segments_of_4s_have_the_pattern_names_play_and_cover_the_ru
       BOOST_TEST(non_monotonic(files[i]) == "");
     }
   }
-  // The run minus connecting and waiting for the first keyframe (one GOP).
-  BOOST_TEST(total >= b.rec.seconds - kGop - 0.5);
-  BOOST_TEST(total <= b.rec.seconds + 0.5);
+  // Every frame from the first keyframe to the stop: the span from the first
+  // file's creation_time (when its keyframe arrived) to the stop signal.
+  // Connecting and the keyframe wait, however long a loaded machine makes
+  // them, are before it.
+  const double span = b.rec.stopped - creation_time_of(probe(files.front()));
+  BOOST_TEST_MESSAGE("recorded " << total << " s of a " << span << " s span");
+  BOOST_TEST(total >= span - 0.5);
+  BOOST_TEST(total <= span + 0.5);
 }
 
 BOOST_AUTO_TEST_CASE(segments_after_the_first_start_on_wall_clock_boundaries) {
@@ -445,10 +492,12 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_segment_leaves_an_mp4_that_plays_up_to_a_second
   BOOST_TEST(k.rec.exit_code == 128 + SIGKILL);
   const json::value v = probe(k.file);
   BOOST_REQUIRE(!v.is_null());
-  const double d = duration_of(v);
-  BOOST_TEST_MESSAGE("killed " << k.alive_after_file << " s after the file appeared; it holds " << d << " s");
-  BOOST_TEST(d >= k.alive_after_file - 1.5);
-  BOOST_TEST(frames_of(k.file) >= static_cast<long>((k.alive_after_file - 1.5) * 25));
+  const long frames = frames_of(k.file);
+  BOOST_TEST_MESSAGE("killed " << k.alive_after_file << " s after the file appeared; it holds " << duration_of(v)
+                               << " s, " << frames << " frames; " << k.arrived_before_loss
+                               << " frames had arrived by " << kKillLoss << " s before the kill");
+  BOOST_TEST(k.arrived_before_loss >= 25);  // the camera did send (3 s at 25 fps, however late)
+  BOOST_TEST(frames >= k.arrived_before_loss);
   BOOST_TEST(decode_errors(k.file) == "");
 }
 
@@ -582,11 +631,9 @@ BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_is_reconnected_with_a_warning_an
   BOOST_TEST(n.rec.exit_code == 0, n.rec.err);
   BOOST_TEST(n.rec.lines.empty());
   BOOST_TEST((!fs::exists(n.dir) || files_below(n.dir).empty()));
-  // 11 s: no keyframe by 3 s, a reconnect, none again by about 7 s (8 s if
-  // the reconnect itself is slow under load).
-  BOOST_TEST(count(n.rec.err, "no keyframe within 3 s; retrying") >= 2u, n.rec.err);
+  BOOST_TEST(count(n.rec.err, kNoKeyframeRetry) >= 2u, n.rec.err);
   // Only the first is a warning; the repeats of the same reason are debug lines.
-  BOOST_TEST(count(n.rec.err, "warning: " + url("no-keyframe") + ": no keyframe within 3 s") == 1u, n.rec.err);
+  BOOST_TEST(count(n.rec.err, "warning: " + url("no-keyframe") + ": no keyframe within 9 s") == 1u, n.rec.err);
 }
 
 BOOST_AUTO_TEST_CASE(unusable_output_folder_exits_7_at_once) {
