@@ -144,23 +144,31 @@ Server& server() {
 
 const int kMinFrames5s = static_cast<int>(kRateShare * 0.9 * 5 * kSourceFps);  // 112 of 125 (see kRateShare)
 
+// Every viewer of a fan-out gets 90 % of the frames the best-served one
+// got (one encode shared by all, at any load), and on an unsanitized build
+// 90 % of the camera's frames.
+void check_rates(const std::vector<Parts>& viewers, const std::string& who) {
+  std::size_t best = 0;
+  for (const Parts& p : viewers) best = std::max(best, p.jpegs.size());
+  for (const Parts& p : viewers) {
+    BOOST_TEST(p.bad == 0);
+    const int frames = static_cast<int>(p.jpegs.size());
+    BOOST_TEST(frames >= static_cast<int>(0.9 * static_cast<double>(best)), frames << " where another got " << best);
+    BOOST_TEST(frames >= kMinFrames5s);
+    BOOST_TEST_MESSAGE(who << ": " << frames << " frames in 5 s");
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(mjpeg_serve)
 
 BOOST_AUTO_TEST_CASE(one_viewer_gets_90_percent_of_the_frames_as_valid_parts) {
-  const Parts p = watch(server().at("/cam/stream.mjpg"), 5);
-  BOOST_TEST(p.bad == 0);
-  BOOST_TEST(static_cast<int>(p.jpegs.size()) >= kMinFrames5s);
-  BOOST_TEST_MESSAGE("one viewer: " << p.jpegs.size() << " frames in 5 s");
+  check_rates(watch_many(server().at("/cam/stream.mjpg"), 1, 5), "one viewer");
 }
 
 BOOST_AUTO_TEST_CASE(twenty_viewers_each_get_90_percent_of_the_frames) {
-  for (const Parts& p : watch_many(server().at("/cam/stream.mjpg"), 20, 5)) {
-    BOOST_TEST(p.bad == 0);
-    BOOST_TEST(static_cast<int>(p.jpegs.size()) >= kMinFrames5s);
-    BOOST_TEST_MESSAGE("viewer of 20: " << p.jpegs.size() << " frames in 5 s");
-  }
+  check_rates(watch_many(server().at("/cam/stream.mjpg"), 20, 5), "viewer of 20");
 }
 
 BOOST_AUTO_TEST_CASE(a_viewer_that_never_reads_slows_nobody_and_costs_no_memory) {
@@ -176,8 +184,9 @@ BOOST_AUTO_TEST_CASE(a_viewer_that_never_reads_slows_nobody_and_costs_no_memory)
   // Within 10 % of the baseline; sanitized, where the encoder is starved of
   // CPU and the two counts are noise, at least the rate kMinFrames5s asks.
   const int enough = kToolsSanitized ? std::min(baseline * 9 / 10, kMinFrames5s) : baseline * 9 / 10;
-  for (const Parts& p : watch_many(s.at("/cam/stream.mjpg"), 5, 5)) {
-    BOOST_TEST(p.bad == 0);
+  const std::vector<Parts> beside = watch_many(s.at("/cam/stream.mjpg"), 5, 5);
+  check_rates(beside, "viewer beside a stuck one");
+  for (const Parts& p : beside) {
     BOOST_TEST(static_cast<int>(p.jpegs.size()) >= enough, p.jpegs.size() << " vs " << baseline);
   }
   const long rss_after = rss_kib(s.process.pid());

@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(auto_falls_back_to_udp_with_one_notice) {
   BOOST_TEST(r.at("transport").as_string() == "udp");
   BOOST_TEST(r.at("video").at("width").as_int64() == 1280);
   const RunResult text = run_tool({"cctv-probe", camera().url("udp-only")}, 60s);
-  BOOST_REQUIRE_EQUAL(text.exit_code, 0);
+  BOOST_REQUIRE_MESSAGE(text.exit_code == 0, text.err);
   BOOST_TEST(count(text.err, kRefusal) == 1u, text.err);
   BOOST_TEST(count(text.err, "notice: ") == 1u, text.err);
   BOOST_TEST(text.err.find("firewalls and NAT") != std::string::npos, text.err);
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(a_recorder_reconnects_over_udp_without_asking_tcp_again) {
   BOOST_REQUIRE_MESSAGE(poll_until(90s, [&] { return rec.stderr_text().find(": back after ") != std::string::npos; }),
                         rec.stderr_text());
   rec.signal(SIGTERM);
-  BOOST_TEST(rec.wait(30s).value_or(-1) == 0);
+  BOOST_TEST(rec.wait(30s).value_or(-1) == 0, rec.stderr_text());
   const std::string err = rec.stderr_text();
   BOOST_TEST(count(err, kRefusal) == 1u, err);
   const auto files = std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator());

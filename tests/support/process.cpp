@@ -209,6 +209,7 @@ struct Process::Impl {
   std::string partial_line;
   std::string err_text;
   bool out_eof = false;
+  bool err_eof = false;
   std::optional<int> exit_status;
 
   // Called on the io thread.
@@ -316,7 +317,11 @@ void Process::start(const std::vector<std::string>& argv, const EnvChanges& env)
         std::lock_guard lock(impl.mutex);
         impl.err_text += s;
       },
-      [] {});
+      [&impl] {
+        std::lock_guard lock(impl.mutex);
+        impl.err_eof = true;
+        impl.changed.notify_all();
+      });
   impl.proc->async_wait([&impl](boost::system::error_code, int) { impl.on_exit(); });
   // The io thread ends by itself once the child has exited and both pipes are closed.
   impl.io_thread = std::thread([&impl] { impl.ctx.run(); });
@@ -357,7 +362,9 @@ void Process::signal(int signal_number) {
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   if (!impl_->proc) return std::nullopt;
   std::unique_lock lock(impl_->mutex);
-  impl_->changed.wait_for(lock, timeout, [this] { return impl_->exit_status.has_value(); });
+  // The exit can be seen before the last stderr bytes are read: wait for
+  // both, so stderr_text() is whole once wait() has returned a status.
+  impl_->changed.wait_for(lock, timeout, [this] { return impl_->exit_status.has_value() && impl_->err_eof; });
   return impl_->exit_status;
 }
 
