@@ -14,7 +14,7 @@ complete -c cctv-hls -l encrypt -d 'Encrypt segments with AES-128; key files key
 complete -c cctv-hls -l key-uri -x -d 'URI prefix of the key files in the playlist (EXT-X-KEY), e.g. https://keys.example/cam3/ [default: relative to the playlist]'
 complete -c cctv-hls -l key-dir -x -a '(__fish_complete_directories)' -d 'Write the key files to DIR (with --variant, DIR/NAME), e.g. a folder served with access control [default: beside the playlist]'
 complete -c cctv-hls -l key-rotate -x -d 'Use a new key every N segments; 0 keeps one key per run'
-complete -c cctv-hls -l transport -x -a 'tcp udp' -d 'RTSP transport; tcp works through NAT and firewalls, udp may be dropped silently'
+complete -c cctv-hls -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-hls -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-hls -l user -x -d 'Camera user name (overrides the URL\'s)'
 complete -c cctv-hls -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'

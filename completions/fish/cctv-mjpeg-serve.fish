@@ -17,7 +17,7 @@ complete -c cctv-mjpeg-serve -l basic-auth-file -r -F -d 'Require HTTP Basic aut
 complete -c cctv-mjpeg-serve -l token-file -r -F -d 'Require a bearer token (Authorization header or ?token=): one token a line'
 complete -c cctv-mjpeg-serve -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate chain'
 complete -c cctv-mjpeg-serve -l tls-key -r -F -d 'The PEM private key of --tls-cert (unencrypted)'
-complete -c cctv-mjpeg-serve -l transport -x -a 'tcp udp' -d 'RTSP transport; tcp works through NAT and firewalls, udp may be dropped silently'
+complete -c cctv-mjpeg-serve -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-mjpeg-serve -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-mjpeg-serve -l user -x -d 'Camera user name (overrides the URL\'s)'
 complete -c cctv-mjpeg-serve -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'

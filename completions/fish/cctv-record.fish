@@ -12,7 +12,7 @@ complete -c cctv-record -l max-size -x -d 'Delete this camera\'s oldest segments
 complete -c cctv-record -l min-free -x -d 'Delete this camera\'s oldest segments while the output filesystem has less free space (10%)'
 complete -c cctv-record -l on-segment -x -d 'Shell command run for each finished segment, its path as argument $1'
 complete -c cctv-record -l hook-jobs -x -d 'Most --on-segment commands running at once'
-complete -c cctv-record -l transport -x -a 'tcp udp' -d 'RTSP transport; tcp works through NAT and firewalls, udp may be dropped silently'
+complete -c cctv-record -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-record -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-record -l user -x -d 'Camera user name (overrides the URL\'s)'
 complete -c cctv-record -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'

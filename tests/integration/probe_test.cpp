@@ -2,6 +2,7 @@
 // cctv-probe run as a user would, against the gst-rtsp-server camera fixture.
 #define BOOST_TEST_MODULE probe_integration
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -96,6 +97,34 @@ BOOST_AUTO_TEST_CASE(sample_measures_25_fps_and_a_2_second_gop) {
   BOOST_TEST(std::abs(m.at("gop_frames").to_number<double>() - 50.0) <= 5.0);
   BOOST_TEST(m.at("seconds").to_number<double>() >= 5.0);
   BOOST_TEST(m.at("bitrate_kbps").to_number<double>() > 10.0);
+  const auto& jumps = m.at("timestamp_jumps").as_object();
+  BOOST_TEST(jumps.at("count").as_int64() == 0);
+  BOOST_TEST(jumps.at("largest_seconds").to_number<double>() == 0.0);
+}
+
+// A camera resyncing its clock (NTP): /clock-jump steps its timestamps back
+// 5 s and forward 30 s within any 25 s while frames keep their pace. Media
+// time gave 30 fps, a 1.667 s GOP and a 30 s run; the arrival clock does not.
+BOOST_AUTO_TEST_CASE(clock_jumps_are_reported_and_move_neither_figures_nor_sample_length) {
+  const RunResult r = run_probe({"--sample", "25", "--json", CameraFixture::camera().url("clock-jump")}, 60s);
+  BOOST_TEST_INFO("stderr: " << r.err);
+  BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+  const auto m = first_result(json::parse(r.out).as_object()).at("measured").as_object();
+  BOOST_TEST_MESSAGE("clock-jump --sample 25: " << json::serialize(m.at("timestamp_jumps")) << ", fps "
+                     << m.at("fps").to_number<double>() << ", GOP " << m.at("gop_frames").to_number<double>()
+                     << " frames " << m.at("gop_seconds").to_number<double>() << " s, "
+                     << m.at("bitrate_kbps").to_number<double>() << " kbit/s over "
+                     << m.at("seconds").to_number<double>() << " s; run " << r.seconds << " s");
+  BOOST_TEST(std::abs(m.at("fps").to_number<double>() - 25.0) <= 1.0);
+  BOOST_TEST(std::abs(m.at("gop_seconds").to_number<double>() - 2.0) <= 0.2);
+  BOOST_TEST(std::abs(m.at("gop_frames").to_number<double>() - 50.0) <= 2.0);
+  BOOST_TEST(std::abs(m.at("seconds").to_number<double>() - 25.0) <= 1.0);
+  const auto& jumps = m.at("timestamp_jumps").as_object();
+  BOOST_TEST(jumps.at("count").as_int64() >= 2);
+  BOOST_TEST(jumps.at("back").as_int64() >= 1);
+  BOOST_TEST(jumps.at("forward").as_int64() >= 1);
+  BOOST_TEST(jumps.at("largest_seconds").to_number<double>() >= 25.0);
+  BOOST_TEST(r.seconds < 25.0 + 15.0);  // connect, a keyframe, 25 s: never 30 s of media
 }
 
 BOOST_AUTO_TEST_CASE(fast_answers_from_the_session_description) {

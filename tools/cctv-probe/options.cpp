@@ -59,7 +59,7 @@ ToolRun define(CLI::App& app) {
            o->mode = Mode::kSample;
            o->sample_seconds = s;
          },
-         "Keep reading for SECONDS and report fps, GOP and bitrate measured from the packets")
+         "Keep reading for SECONDS of wall-clock time; report fps, GOP, bitrate and timestamp jumps")
       ->check(CLI::Range(0.1, 3600.0))
       ->type_name("SECONDS")
       ->excludes(fast);

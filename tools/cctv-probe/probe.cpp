@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include <fmt/format.h>
@@ -100,57 +101,43 @@ AudioInfo audio_from_params(const AVStream& st) {
   return {avcodec_get_name(p.codec_id), p.sample_rate, p.ch_layout.nb_channels};
 }
 
-// Accumulates the --sample figures from video packet timestamps.
+// Collects what --sample measures, from the first keyframe on: each video
+// frame with its timestamp and arrival time, and the bytes of other streams.
+// A camera's frames (and a lavfi graph's, paced by Source) arrive on the
+// steady clock; a file is read as fast as it decodes, so its frames arrive on
+// its MediaClock.
 class Sampler {
  public:
-  explicit Sampler(AVRational tb) : tb_(tb) {}
-  void video(const AVPacket& pkt) {
+  Sampler(const AVStream& video, bool live) : tb_(video.time_base), video_index_(video.index), live_(live) {}
+
+  // Adds `pkt`, read at `now`.
+  void add(const AVPacket& pkt, Clock::time_point now) {
+    if (pkt.stream_index != video_index_) {
+      other_bytes_ += pkt.size;
+      return;
+    }
     const int64_t ts = pkt.pts != AV_NOPTS_VALUE ? pkt.pts : pkt.dts;
-    if (ts == AV_NOPTS_VALUE) return;
-    const double t = static_cast<double>(ts) * av_q2d(tb_);
-    first_ = std::min(first_, t);
-    last_ = std::max(last_, t);
-    ++frames_;
-    if ((pkt.flags & AV_PKT_FLAG_KEY) != 0) {
-      if (keyframes_ > 0) {
-        gop_frames_ += frames_ - last_key_frame_;
-        gop_seconds_ += t - last_key_time_;
-      }
-      last_key_frame_ = frames_;
-      last_key_time_ = t;
-      ++keyframes_;
-    }
+    const double pts = ts != AV_NOPTS_VALUE ? static_cast<double>(ts) * av_q2d(tb_) : std::nan("");
+    const double arrival = live_ ? std::chrono::duration<double>(now - origin_).count() : media_clock_.arrival(pts);
+    frames_.push_back({pts, arrival, (pkt.flags & AV_PKT_FLAG_KEY) != 0, pkt.size});
   }
-  void bytes(int n) { bytes_ += n; }
-  double media_seconds() const { return frames_ > 1 ? last_ - first_ : 0; }
-  Measured result() const {
-    Measured m;
-    m.frames = frames_;
-    m.keyframes = keyframes_;
-    // n frames span n-1 intervals; one more interval is the last frame's duration.
-    const double span = media_seconds();
-    m.seconds = frames_ > 1 ? span * frames_ / (frames_ - 1) : 0;
-    m.fps = span > 0 ? (frames_ - 1) / span : 0;
-    if (keyframes_ > 1) {
-      m.gop_frames = static_cast<double>(gop_frames_) / (keyframes_ - 1);
-      m.gop_seconds = gop_seconds_ / (keyframes_ - 1);
-    }
-    m.bitrate_kbps = m.seconds > 0 ? static_cast<double>(bytes_) * 8 / m.seconds / 1000 : 0;
-    return m;
-  }
+  // Seconds from the first video frame to the last, on the sample's clock.
+  double elapsed() const { return frames_.empty() ? 0 : frames_.back().arrival - frames_.front().arrival; }
+  Measured result() const { return measure(frames_, other_bytes_); }
 
  private:
   AVRational tb_;
-  double first_ = 1e300;
-  double last_ = -1e300;
-  int frames_ = 0;
-  int keyframes_ = 0;
-  int last_key_frame_ = 0;
-  double last_key_time_ = 0;
-  int64_t gop_frames_ = 0;
-  double gop_seconds_ = 0;
-  int64_t bytes_ = 0;
+  int video_index_;
+  bool live_;
+  Clock::time_point origin_ = Clock::now();
+  MediaClock media_clock_;
+  std::vector<FrameSample> frames_;
+  int64_t other_bytes_ = 0;
 };
+
+// Whether packets come at the pace they are made (a camera, a lavfi graph,
+// a pipe), not as fast as they are read (a file).
+bool is_live(const Source& src) { return src.transport_name() != "file"; }
 
 void fail_result(ProbeResult& r, const Error& e) {
   r.code = e.code;
@@ -178,15 +165,13 @@ cctv::Status first_keyframe(Source& src, const Options& opts, Clock::time_point 
       if (!*more) return fail(ExitCode::kNotFound, r.url + ": stream ended before a keyframe");
     }
     have_packet = false;
-    if (pkt->stream_index != vi) continue;
-    started = started || (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+    const bool is_video = pkt->stream_index == vi;
+    started = started || (is_video && (pkt->flags & AV_PKT_FLAG_KEY) != 0);
+    if (started && sampler != nullptr) sampler->add(*pkt, Clock::now());
+    if (!is_video) continue;
     if (!started) {
       sizes.feed(*pkt, *r.video);
       continue;
-    }
-    if (sampler != nullptr) {
-      sampler->video(*pkt);
-      sampler->bytes(pkt->size);
     }
     if (auto s = dec->send(pkt.get()); !s) return s;
     auto got = dec->receive(frame.get());
@@ -227,15 +212,16 @@ cctv::Status fast_fill(Source& src, const Options& opts, ProbeResult& r, const a
   return {};
 }
 
+// Reads until the sample's clock (see Sampler) has run opts.sample_seconds
+// from the first keyframe: wall time for a camera, however its timestamps
+// jump. The wall-clock bound stops a file that decodes slower than real time.
 cctv::Status sample(Source& src, const Options& opts, Sampler& sampler, const av::PacketPtr& pkt) {
-  const int vi = src.video()->index;
   const auto wall_limit = Clock::now() + std::chrono::duration<double>(opts.sample_seconds * 1.5 + 1);
-  while (sampler.media_seconds() < opts.sample_seconds && Clock::now() < wall_limit && !stop_requested()) {
+  while (sampler.elapsed() < opts.sample_seconds && Clock::now() < wall_limit && !stop_requested()) {
     auto more = src.read(pkt.get());
     if (!more) return fail(more.error());
     if (!*more) break;  // a file shorter than the sample
-    sampler.bytes(pkt->size);
-    if (pkt->stream_index == vi) sampler.video(*pkt);
+    sampler.add(*pkt, Clock::now());
   }
   return {};
 }
@@ -276,7 +262,7 @@ ProbeResult probe_one(const std::string& url, const Options& opts) {
     return r;
   }
 
-  Sampler sampler(src->video()->time_base);
+  Sampler sampler(*src->video(), is_live(*src));
   cctv::Status s = first_keyframe(*src, opts, t0, r, &sampler, pkt);
   if (s && opts.mode == Mode::kSample) {
     s = sample(*src, opts, sampler, pkt);

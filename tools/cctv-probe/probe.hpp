@@ -8,6 +8,7 @@
 
 #include "cctv/cli.hpp"
 #include "cctv/error.hpp"
+#include "measure.hpp"
 
 namespace cctv::probe {
 
@@ -20,7 +21,7 @@ enum class Mode {
 struct Options {
   InputCliOptions input;
   Mode mode = Mode::kKeyframe;
-  double sample_seconds = 0;
+  double sample_seconds = 0;  // --sample: wall-clock seconds (media seconds for a file)
   int jobs = 4;
   bool json = false;
   std::vector<std::string> urls;
@@ -40,17 +41,6 @@ struct AudioInfo {
   std::string codec;
   int sample_rate = 0;
   int channels = 0;
-};
-
-// Figures measured from packet timestamps and sizes (--sample).
-struct Measured {
-  double seconds = 0;     // media time covered
-  int frames = 0;         // video packets
-  int keyframes = 0;
-  double fps = 0;
-  double gop_frames = 0;  // mean frames between keyframes; 0 if fewer than 2 keyframes
-  double gop_seconds = 0;
-  double bitrate_kbps = 0;  // all streams
 };
 
 struct ProbeResult {

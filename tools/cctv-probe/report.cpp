@@ -31,6 +31,13 @@ std::string video_line(const VideoInfo& v) {
   return s;
 }
 
+// "no timestamp jumps", "2 timestamp jumps (1 back, 1 forward), largest +30.0 s".
+std::string jumps_text(const TimestampJumps& j) {
+  if (j.count == 0) return "no timestamp jumps";
+  return fmt::format("{} timestamp jump{} ({} back, {} forward), largest {:+.1f} s", j.count, j.count == 1 ? "" : "s",
+                     j.back, j.forward, j.largest_seconds);
+}
+
 void add(std::string& out, std::string_view key, std::string_view value) {
   out += fmt::format("  {:<10} {}\n", key, value);
 }
@@ -56,8 +63,10 @@ boost::json::value video_json(const VideoInfo& v) {
   };
 }
 
+double r3(double v) { return std::round(v * 1000) / 1000; }
+
 boost::json::value measured_json(const Measured& m) {
-  auto r3 = [](double v) { return std::round(v * 1000) / 1000; };
+  const TimestampJumps& j = m.jumps;
   return boost::json::object{
       {"seconds", r3(m.seconds)},
       {"frames", m.frames},
@@ -66,6 +75,10 @@ boost::json::value measured_json(const Measured& m) {
       {"gop_frames", m.keyframes > 1 ? boost::json::value(r3(m.gop_frames)) : boost::json::value(nullptr)},
       {"gop_seconds", m.keyframes > 1 ? boost::json::value(r3(m.gop_seconds)) : boost::json::value(nullptr)},
       {"bitrate_kbps", std::llround(m.bitrate_kbps)},
+      {"timestamp_jumps", boost::json::object{{"count", j.count},
+                                              {"forward", j.forward},
+                                              {"back", j.back},
+                                              {"largest_seconds", r3(std::abs(j.largest_seconds))}}},
   };
 }
 
@@ -109,6 +122,7 @@ std::string text_report(const std::vector<ProbeResult>& results) {
                       m->keyframes > 1 ? fmt::format("{:.1f} frames ({:.2f} s)", m->gop_frames, m->gop_seconds)
                                        : std::string("unknown (fewer than 2 keyframes)"),
                       m->bitrate_kbps, m->seconds));
+      add(out, "jumps", jumps_text(m->jumps));
     }
   }
   return out;
