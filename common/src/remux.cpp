@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -30,6 +31,17 @@ std::int64_t from_us(std::int64_t us, AVRational tb) { return av_rescale_q(us, k
 // TimestampRepair
 // ---------------------------------------------------------------------------
 
+namespace {
+
+double seconds_of(std::int64_t ts, AVRational tb) { return static_cast<double>(ts) * av_q2d(tb); }
+
+template <class Duration>
+double seconds_of(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
 TimestampRepair::TimestampRepair(std::vector<AVRational> time_bases, TimestampRepairOptions opts)
     : opts_(opts), seen_in_connection_(time_bases.size(), false) {
   for (const AVRational tb : time_bases) streams_.push_back(Stream{tb});
@@ -41,48 +53,75 @@ void TimestampRepair::new_connection(std::chrono::microseconds gap) {
   std::fill(seen_in_connection_.begin(), seen_in_connection_.end(), false);
 }
 
-void TimestampRepair::rebase(Stream& s, std::int64_t in_dts, std::int64_t target) {
-  s.offset = target - in_dts;
+// The connection's first packet of any stream decides one shift for all its
+// streams; each stream takes it with its own first packet. Returns true for
+// that first packet.
+bool TimestampRepair::enter_connection(int stream, Stream& s, std::int64_t in_dts) {
+  if (pending_connection_) {
+    connection_shift_us_ = end_us_ + pending_gap_.count() - to_us(in_dts, s.tb);
+    pending_connection_ = false;
+  }
+  if (seen_in_connection_[static_cast<size_t>(stream)]) return false;
+  s.offset = from_us(connection_shift_us_, s.tb);
+  seen_in_connection_[static_cast<size_t>(stream)] = true;
+  return true;
 }
 
-bool TimestampRepair::fix(int stream, AVPacket* pkt) {
+// The clock jump that a step from the stream's last packet to `dts` is, if
+// it is one (see TimestampRepairOptions).
+std::optional<ClockJump> TimestampRepair::jump_of(int stream, const Stream& s, std::int64_t dts,
+                                                  std::optional<TimePoint> arrival) const {
+  const bool timed = arrival && s.last_arrival;
+  // The time that passed since the last packet: by the arrival clock, or one frame.
+  const double passed =
+      timed ? seconds_of(*arrival - *s.last_arrival) : seconds_of(std::max<std::int64_t>(s.step, 1), s.tb);
+  const double ahead = seconds_of(dts - s.last_dts, s.tb) - passed;
+  const double tolerance = seconds_of(opts_.jump_tolerance);
+  const double forward_limit = timed ? tolerance : seconds_of(opts_.max_forward_jump);
+  if (ahead > forward_limit || (dts <= s.last_dts && ahead < -tolerance)) return ClockJump{stream, ahead};
+  return std::nullopt;
+}
+
+std::optional<ClockJump> TimestampRepair::fix(int stream, AVPacket* pkt, std::optional<TimePoint> arrival) {
   Stream& s = streams_.at(static_cast<size_t>(stream));
-  bool repaired = false;
   const std::int64_t next = s.last_dts == AV_NOPTS_VALUE ? from_us(end_us_, s.tb) : s.last_dts + std::max<std::int64_t>(s.step, 1);
+  bool repaired = false;
   std::int64_t in_dts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
   if (in_dts == AV_NOPTS_VALUE) {
     // No timestamp at all: place it one step after the last packet.
     in_dts = next - s.offset;
     repaired = true;
   }
-  if (pending_connection_) {
-    // The connection's first packet decides one shift for all its streams.
-    connection_shift_us_ = end_us_ + pending_gap_.count() - to_us(in_dts, s.tb);
-    pending_connection_ = false;
-  }
-  const bool first_in_connection = !seen_in_connection_[static_cast<size_t>(stream)];
-  if (first_in_connection) {
-    s.offset = from_us(connection_shift_us_, s.tb);
-    seen_in_connection_[static_cast<size_t>(stream)] = true;
-  }
+  const bool first_in_connection = enter_connection(stream, s, in_dts);
   std::int64_t dts = in_dts + s.offset;
+  std::optional<ClockJump> jump;
   if (s.last_dts != AV_NOPTS_VALUE) {
     // A new connection's gap is wanted; within a connection a big step is a clock jump.
-    const std::int64_t max_jump = from_us(opts_.max_forward_jump.count() * 1000, s.tb);
-    if (dts <= s.last_dts || (!first_in_connection && dts - s.last_dts > max_jump)) {
-      rebase(s, in_dts, next);
+    if (!first_in_connection) jump = jump_of(stream, s, dts, arrival);
+    if (jump || dts <= s.last_dts) {
+      s.offset = next - in_dts;  // re-based: continue one step after the last packet
       dts = next;
-      repaired = true;
+      repaired = repaired || !jump;
     }
   }
+  if (arrival) s.last_arrival = arrival;
+  repaired = write_back(s, pkt, dts, repaired || jump.has_value()) || repaired;
+  if (jump) ++clock_jumps_;
+  else if (repaired) ++repairs_;
+  return jump;
+}
+
+// Sets the packet's DTS to `dts` and its PTS (shifted like the DTS) to at
+// least that, gives it a duration if it has none, and notes it as the
+// stream's last packet; `rebased`: the step to it says nothing of the frame
+// rate. Returns true when a PTS had to be raised.
+bool TimestampRepair::write_back(Stream& s, AVPacket* pkt, std::int64_t dts, bool rebased) {
   std::int64_t pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts + s.offset : dts;
-  if (pts < dts || pkt->pts == AV_NOPTS_VALUE) {
-    repaired = repaired || pkt->pts != AV_NOPTS_VALUE;
-    pts = dts;
-  }
+  const bool raised = pkt->pts != AV_NOPTS_VALUE && pts < dts;
+  pts = std::max(pts, dts);
   if (pkt->duration > 0) {
     s.step = pkt->duration;
-  } else if (s.last_dts != AV_NOPTS_VALUE && !repaired) {
+  } else if (s.last_dts != AV_NOPTS_VALUE && !rebased && !raised) {
     s.step = dts - s.last_dts;
   }
   if (pkt->duration <= 0 && s.step > 0) pkt->duration = s.step;
@@ -90,8 +129,12 @@ bool TimestampRepair::fix(int stream, AVPacket* pkt) {
   pkt->pts = pts;
   s.last_dts = dts;
   end_us_ = std::max(end_us_, to_us(dts + std::max<std::int64_t>(pkt->duration, 0), s.tb));
-  if (repaired) ++repairs_;
-  return repaired;
+  return raised;
+}
+
+void log_clock_jump(std::string_view display_url, const ClockJump& jump) {
+  log_warn("{}: camera clock jumped {} {:.1f} s; timestamps re-based to stay continuous", display_url,
+           jump.seconds < 0 ? "back" : "forward", std::abs(jump.seconds));
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,35 @@ Ts fix(TimestampRepair& r, int stream, std::int64_t dts, std::int64_t pts, std::
   r.fix(stream, pkt.get());
   return {pkt->dts, pkt->pts};
 }
+
+// A live camera for TimestampRepair: packets of 25 fps video (90 kHz) that
+// arrive at `at` seconds of a steady clock, with the camera's own DTS.
+struct LiveCamera {
+  TimestampRepair repair{{k90k, k8k}};
+  TimestampRepair::TimePoint epoch{};
+
+  struct Out {
+    std::int64_t dts;
+    std::optional<ClockJump> jump;
+  };
+  Out send(int stream, std::int64_t dts, double at) {
+    auto pkt = av::make_packet();
+    pkt->dts = pkt->pts = dts;
+    const auto arrival = epoch + std::chrono::microseconds(static_cast<std::int64_t>(at * 1e6));
+    auto jump = repair.fix(stream, pkt.get(), arrival);
+    return {pkt->dts, jump};
+  }
+  // Frames `first` .. `last` (inclusive) of the camera's real time, their
+  // DTS `offset_s` off that; returns the last one's output.
+  Out frames(int first, int last, double offset_s = 0, std::int64_t base = 900000) {
+    Out out{};
+    for (int i = first; i <= last; ++i) {
+      out = send(0, base + i * 3600 + static_cast<std::int64_t>(offset_s * 90000), i / 25.0);
+      if (out.jump) return out;
+    }
+    return out;
+  }
+};
 
 // A packet holding `bytes`, with the given timestamps and flags.
 av::PacketPtr packet(const std::string& bytes, std::int64_t pts = 0, int flags = 0) {
@@ -109,14 +139,121 @@ BOOST_AUTO_TEST_CASE(equal_dts_is_made_strictly_increasing) {
   BOOST_TEST(r.repairs() == 1);
 }
 
-BOOST_AUTO_TEST_CASE(forward_jump_beyond_the_limit_is_repaired_a_small_gap_is_kept) {
+BOOST_AUTO_TEST_CASE(without_arrival_times_a_forward_step_beyond_the_limit_is_a_clock_jump_a_small_gap_is_kept) {
   TimestampRepair r({k90k}, {.max_forward_jump = 5000ms});
   fix(r, 0, 0, 0);
   fix(r, 0, 3600, 3600);
   BOOST_TEST(fix(r, 0, 3600 + 90000, 3600 + 90000).dts == 93600);  // 1 s: a real pause
-  BOOST_TEST(r.repairs() == 0);
-  BOOST_TEST(fix(r, 0, 93600 + 3600LL * 90000, 0).dts == 93600 + 90000);  // one hour: a clock jump
-  BOOST_TEST(r.repairs() == 1);
+  BOOST_TEST(r.clock_jumps() == 0);
+  auto pkt = av::make_packet();
+  pkt->dts = pkt->pts = 93600 + 3600LL * 90000;  // one hour on: a clock jump
+  const auto jump = r.fix(0, pkt.get());
+  BOOST_TEST(pkt->dts == 93600 + 90000);  // re-based one step (the 1 s one) on
+  BOOST_REQUIRE(jump.has_value());
+  BOOST_TEST(jump->stream == 0);
+  BOOST_TEST(jump->seconds == 3599.0, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(r.clock_jumps() == 1);
+  BOOST_TEST(r.repairs() == 0);  // a jump is reported, not counted as a repair
+}
+
+BOOST_AUTO_TEST_CASE(a_live_camera_stepping_back_5_s_runs_on_one_frame_later_and_reports_one_jump) {
+  LiveCamera cam;
+  BOOST_TEST(!cam.frames(0, 259).jump);
+  const auto back = cam.frames(260, 261, -5.0);
+  BOOST_REQUIRE(back.jump.has_value());
+  BOOST_TEST(back.jump->seconds == -5.0, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(back.dts == 260 * 3600);  // one frame after frame 259
+  const auto later = cam.frames(261, 400, -5.0);
+  BOOST_TEST(!later.jump);
+  BOOST_TEST(later.dts == 400 * 3600);  // and on at the camera's pace
+  BOOST_TEST(cam.repair.clock_jumps() == 1);
+  BOOST_TEST(cam.repair.repairs() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_live_camera_stepping_forward_30_s_runs_on_one_frame_later) {
+  LiveCamera cam;
+  cam.frames(0, 509);
+  const auto fwd = cam.frames(510, 511, 30.0);
+  BOOST_REQUIRE(fwd.jump.has_value());
+  BOOST_TEST(fwd.jump->seconds == 30.0, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(fwd.dts == 510 * 3600);
+  BOOST_TEST(cam.frames(511, 600, 30.0).dts == 600 * 3600);
+  BOOST_TEST(cam.repair.clock_jumps() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_live_camera_stepping_forward_2_s_is_a_jump_the_frame_limit_alone_would_keep) {
+  LiveCamera cam;  // max_forward_jump is 5 s; the arrival clock knows better
+  cam.frames(0, 99);
+  const auto fwd = cam.frames(100, 101, 2.0);
+  BOOST_REQUIRE(fwd.jump.has_value());
+  BOOST_TEST(fwd.jump->seconds == 2.0, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(fwd.dts == 100 * 3600);
+}
+
+BOOST_AUTO_TEST_CASE(a_real_pause_of_a_live_camera_is_kept_however_long) {
+  LiveCamera cam;
+  cam.frames(0, 99);
+  // Nothing for 8 s (beyond max_forward_jump), then frames again: the gap is real.
+  const auto after = cam.send(0, 900000 + 100 * 3600 + 8 * 90000, 100 / 25.0 + 8);
+  BOOST_TEST(!after.jump);
+  BOOST_TEST(after.dts == 100 * 3600 + 8 * 90000);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_after_a_network_stall_is_untouched) {
+  LiveCamera cam;
+  cam.frames(0, 49);
+  // Frames 50..99 held up 2 s by the network, then all at once.
+  for (int i = 50; i < 100; ++i) {
+    const auto out = cam.send(0, 900000 + i * 3600, 4.0);
+    BOOST_TEST(!out.jump);
+    BOOST_TEST(out.dts == i * 3600);
+  }
+  BOOST_TEST(cam.repair.repairs() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_small_step_back_is_a_repair_not_a_clock_jump) {
+  LiveCamera cam;
+  cam.frames(0, 9);
+  const auto dup = cam.send(0, 900000 + 9 * 3600, 10 / 25.0);  // frame 9's DTS again
+  BOOST_TEST(!dup.jump);
+  BOOST_TEST(dup.dts == 10 * 3600);
+  BOOST_TEST(cam.repair.repairs() == 1);
+  BOOST_TEST(cam.repair.clock_jumps() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(audio_and_video_jumping_together_stay_in_step) {
+  LiveCamera cam;
+  // 2 s of video and audio (20 ms of 8 kHz per packet), then both jump 30 s on.
+  auto audio = [&](int i, double offset_s) {
+    auto pkt = av::make_packet();
+    pkt->dts = pkt->pts = 80000 + i * 160 + static_cast<std::int64_t>(offset_s * 8000);
+    pkt->duration = 160;
+    const auto arrival = cam.epoch + std::chrono::microseconds(i * 20000);
+    const auto jump = cam.repair.fix(1, pkt.get(), arrival);
+    return std::pair(pkt->dts, jump.has_value());
+  };
+  for (int i = 0; i < 50; ++i) {
+    cam.frames(i, i);
+    audio(2 * i, 0);
+    audio(2 * i + 1, 0);
+  }
+  BOOST_TEST(cam.frames(50, 50, 30.0).jump.has_value());
+  const auto [a100, jumped] = audio(100, 30.0);
+  BOOST_TEST(jumped);
+  BOOST_TEST(cam.frames(51, 51, 30.0).dts == 51 * 3600);
+  // Audio packet 100 sits at 2.0 s, as video frame 50 does.
+  BOOST_TEST(a100 == 100 * 160);
+  BOOST_TEST(cam.repair.clock_jumps() == 2);  // one per stream; tools log the video's
+}
+
+BOOST_AUTO_TEST_CASE(a_new_connection_keeps_its_gap_with_arrival_times) {
+  LiveCamera cam;
+  cam.frames(0, 24);
+  cam.repair.new_connection(3s);
+  // Unrelated timestamps on the new connection: the start of a connection is no jump.
+  const auto first = cam.send(0, 77 * 90000, 4.0);
+  BOOST_TEST(!first.jump);
+  BOOST_TEST(first.dts == 25 * 3600 + 3 * 90000);
 }
 
 BOOST_AUTO_TEST_CASE(pts_below_dts_or_missing_is_raised_to_dts) {

@@ -13,6 +13,7 @@
 #include "cctv/notify.hpp"
 #include "cctv/remux.hpp"
 #include "cctv/signals.hpp"
+#include "cctv/url.hpp"
 #include "hls_codecs.hpp"
 #include "hls_muxer.hpp"
 #include "hls_playlist.hpp"
@@ -93,6 +94,7 @@ class Rendition {
   ParPtr video_par_, audio_par_;  // what the muxer was opened with
   std::string codecs_;
   int in_video_ = -1, in_audio_ = -1;
+  bool live_clock_ = false;  // arrival times tell a camera's clock jump from a pause
   bool waiting_key_ = true;
   std::int64_t sequence_ = 0;
   // The segment being written (timeline ticks).
@@ -121,6 +123,8 @@ Status Rendition::on_connection() {
                 fmt::format("{}: {} video cannot be stream-copied to HLS (H.264 and H.265 can)", live_.display_url(),
                             avcodec_get_name(codec)));
   }
+  // A file is read faster than real time: its arrival times mean nothing.
+  live_clock_ = is_network(src.url().kind);
   in_video_ = src.video()->index;
   in_audio_ = !o_.no_audio && src.audio() != nullptr ? src.audio()->index : -1;
   if (muxer_) {
@@ -188,7 +192,11 @@ Status Rendition::start_output(const AVPacket& key) {
 
 Status Rendition::write(int stream, AVPacket* pkt) {
   pkt->stream_index = stream;
-  repair_.fix(stream, pkt);
+  const auto arrival = live_clock_ ? std::optional(last_packet_) : std::nullopt;
+  // The video speaks for the camera's clock; the audio follows it silently.
+  if (auto jump = repair_.fix(stream, pkt, arrival); jump && stream == kVideo) {
+    log_clock_jump(live_.display_url(), *jump);
+  }
   if (stream == kVideo) {
     if (!anchor_) anchor_.emplace(std::chrono::system_clock::now(), pkt->dts);
     if (open_ && (pkt->flags & AV_PKT_FLAG_KEY) != 0 && pkt->dts - seg_start_ >= ticks(o_.segment_time) - 1) {

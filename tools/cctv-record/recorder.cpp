@@ -45,6 +45,13 @@ LiveOptions live_options(const Options& o) {
   return l;
 }
 
+// Arrival times tell a camera's clock jump from a real pause (TimestampRepair);
+// a file or a pipe is read faster than real time, so its arrivals mean nothing.
+bool arrivals_mean_time(const std::string& url) {
+  const auto parsed = parse_source_url(url);
+  return parsed && is_network(parsed->kind);
+}
+
 std::string full_pattern(const Options& o) {
   return fs::absolute(substitute_name(o.output, o.name)).lexically_normal().string();
 }
@@ -74,6 +81,7 @@ class Recorder {
 
   const Options& o_;
   std::string display_url_ = redact(o_.url);
+  bool live_clock_ = arrivals_mean_time(o_.url);
   std::string pattern_;  // absolute, {name} substituted
   Container container_;
   PatternMatcher matcher_;
@@ -161,9 +169,11 @@ void Recorder::on_packet(Event& e) {
   notify::watchdog_ping();
   if (!streams_) return;
   AVPacket* pkt = e.pkt.get();
+  // The reader's queue is empty unless the disk stalls, so now is when it arrived.
+  const auto arrival = live_clock_ ? std::optional(steady) : std::nullopt;
   if (!e.video) {
     if (!seg_) return;
-    if (auto s = seg_->write_audio(pkt); !s) output_failed(s.error());
+    if (auto s = seg_->write_audio(pkt, arrival); !s) output_failed(s.error());
     return;
   }
   if (!joiner_.push(streams_->video.params->codec_id, pkt)) return;
@@ -185,7 +195,8 @@ void Recorder::on_packet(Event& e) {
     if (!seg_) return;
     notify::ready(fmt::format("recording {}", display_url_));
   }
-  if (auto s = seg_->write_video(pkt); !s) output_failed(s.error());
+  if (auto s = seg_->write_video(pkt, arrival); !s) return output_failed(s.error());
+  if (auto jump = seg_->take_clock_jump()) log_clock_jump(display_url_, *jump);
 }
 
 void Recorder::report_status() {

@@ -154,9 +154,10 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::open(const fs::path& path,
   return w;
 }
 
-Status SegmentWriter::write_out(AVPacket* pkt, int index) {
+Status SegmentWriter::write_out(AVPacket* pkt, int index, std::optional<TimestampRepair::TimePoint> arrival) {
   if (failed_) return fail(ExitCode::kOutput, "cannot write '" + path_.string() + "'", "earlier write failed");
-  repair_.fix(index, pkt);
+  // The video speaks for the camera's clock; the audio follows it silently.
+  if (auto jump = repair_.fix(index, pkt, arrival); jump && index == 0) jump_ = jump;
   if (index == 0) {
     video_started_ = true;
     last_video_end_ = pkt->dts + std::max<std::int64_t>(pkt->duration, 0);
@@ -175,16 +176,18 @@ Status SegmentWriter::write_out(AVPacket* pkt, int index) {
   return {};
 }
 
-Status SegmentWriter::write_video(AVPacket* pkt) { return write_out(pkt, 0); }
+Status SegmentWriter::write_video(AVPacket* pkt, std::optional<TimestampRepair::TimePoint> arrival) {
+  return write_out(pkt, 0, arrival);
+}
 
-Status SegmentWriter::write_audio(AVPacket* pkt) {
+Status SegmentWriter::write_audio(AVPacket* pkt, std::optional<TimestampRepair::TimePoint> arrival) {
   if (audio_ == AudioMode::kNone) return {};
   if (!video_started_) return {};  // nothing before the first keyframe
-  if (audio_ == AudioMode::kCopy) return write_out(pkt, 1);
+  if (audio_ == AudioMode::kCopy) return write_out(pkt, 1, arrival);
   encoded_.clear();
   if (auto s = transcoder_->push(pkt, encoded_); !s) return s;
   for (auto& p : encoded_) {
-    if (auto s = write_out(p.get(), 1); !s) return s;
+    if (auto s = write_out(p.get(), 1, arrival); !s) return s;
   }
   return {};
 }
@@ -196,7 +199,7 @@ Status SegmentWriter::close() {
     encoded_.clear();
     if (transcoder_->flush(encoded_)) {
       for (auto& p : encoded_) {
-        if (!write_out(p.get(), 1)) break;
+        if (!write_out(p.get(), 1, std::nullopt)) break;  // the encoder's tail: one step on
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "cctv/av.hpp"
 #include "cctv/error.hpp"
@@ -53,7 +54,8 @@ enum class AudioMode { kNone, kCopy, kTranscode };
 AudioMode audio_mode(const Streams& s, Container c, bool no_audio);
 
 // An open segment file. Timestamps start at 0 at the first packet (a video
-// keyframe) and are repaired (cctv/remux.hpp) to be monotonic. Data reaches
+// keyframe) and are repaired (cctv/remux.hpp) to be monotonic and free of
+// camera clock jumps, so the file's duration is the time it covers. Data reaches
 // the file as it is recorded: fragmented MP4 (a fragment per keyframe or
 // second), Matroska clusters of a second, TS packets flushed at once, so a
 // killed recorder leaves a file that plays up to about a second before.
@@ -69,10 +71,16 @@ class SegmentWriter {
   ~SegmentWriter();
 
   // Writes one input packet (timestamps in its stream's time base; modified
-  // in place). Audio before the segment's first video packet is dropped.
+  // in place). `arrival`: when it came from a live camera (see
+  // TimestampRepair::fix), nullopt for a file or a pipe. Audio before the
+  // segment's first video packet is dropped.
   // Errors: kOutput, the cause naming errno (ENOSPC: disk full).
-  [[nodiscard]] Status write_video(AVPacket* pkt);
-  [[nodiscard]] Status write_audio(AVPacket* pkt);
+  [[nodiscard]] Status write_video(AVPacket* pkt, std::optional<TimestampRepair::TimePoint> arrival);
+  [[nodiscard]] Status write_audio(AVPacket* pkt, std::optional<TimestampRepair::TimePoint> arrival);
+
+  // The camera clock jump the video written since the last call revealed
+  // (taken out of the file's timeline), for the one log line it gets.
+  std::optional<ClockJump> take_clock_jump() { return std::exchange(jump_, std::nullopt); }
 
   // Flushes the audio encoder, writes the trailer (MP4: the fragment index)
   // and closes the file. Errors: kOutput; the file is closed either way.
@@ -80,11 +88,11 @@ class SegmentWriter {
 
   const std::filesystem::path& path() const { return path_; }
   double seconds() const;  // video duration written so far
-  std::int64_t repairs() const { return repair_.repairs(); }
+  std::int64_t repairs() const { return repair_.repairs(); }  // clock jumps left out
 
  private:
   SegmentWriter(std::filesystem::path path, std::vector<AVRational> tbs);
-  Status write_out(AVPacket* pkt, int index);
+  Status write_out(AVPacket* pkt, int index, std::optional<TimestampRepair::TimePoint> arrival);
 
   std::filesystem::path path_;
   AVFormatContext* oc_ = nullptr;
@@ -93,6 +101,7 @@ class SegmentWriter {
   AudioMode audio_ = AudioMode::kNone;
   std::optional<AudioTranscoder> transcoder_;
   std::vector<av::PacketPtr> encoded_;
+  std::optional<ClockJump> jump_;
   std::int64_t last_video_end_ = 0;  // in the video input time base, output timeline
   bool header_written_ = false;
   bool video_started_ = false;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -18,11 +19,26 @@ namespace cctv {
 // ---------------------------------------------------------------------------
 
 struct TimestampRepairOptions {
-  // Within one connection, a DTS step forward larger than this is a camera
-  // clock jump, not a real pause (a real pause longer than --stall-timeout
-  // is a reconnect anyway): the stream is re-based to continue one packet
-  // after its last DTS. Any step backwards is always re-based.
+  // With arrival times (a live camera, see fix()): a DTS step that runs ahead
+  // of the time that passed between the two packets' arrivals by more than
+  // this, or falls behind it by more than this while going backwards, is a
+  // camera clock jump (an NTP resync). Real pauses (the camera sent nothing)
+  // pass the arrival clock too, so they are kept whatever their length;
+  // network bursts only ever bring steps shorter than the arrival gaps.
+  std::chrono::milliseconds jump_tolerance{1'000};
+  // Without arrival times (a file, a pipe): a DTS step forward larger than
+  // this (beyond one frame) is a clock jump, not a real pause (a real pause
+  // longer than --stall-timeout is a reconnect anyway). A step backwards of
+  // more than jump_tolerance is one too.
   std::chrono::milliseconds max_forward_jump{5'000};
+};
+
+// A step of a camera's clock that TimestampRepair took out of the timeline.
+struct ClockJump {
+  int stream = 0;  // the output stream it was seen on
+  // How far the timestamps stepped beyond the time that passed (by the
+  // arrival clock, or one frame without one), in seconds; negative: back.
+  double seconds = 0;
 };
 
 // Makes camera timestamps safe to stream-copy into a muxer. Per output
@@ -30,13 +46,18 @@ struct TimestampRepairOptions {
 //   - DTS strictly increasing (a camera whose clock jumps or goes backwards,
 //     or a packet without DTS, is repaired);
 //   - PTS >= DTS (a missing or too small PTS becomes the DTS);
+//   - no camera clock jump in the timeline: after one (see
+//     TimestampRepairOptions) the stream is re-based to continue one frame
+//     (its last DTS step or packet duration) after its last packet, so the
+//     output runs on at the camera's real pace;
 //   - one continuous timeline across reconnects: after new_connection(), the
 //     first packet continues right after the last written timestamp (plus an
 //     optional gap), with the new connection's own A/V offsets preserved
 //     (one shift for all its streams, so lip-sync survives).
 // Each packet the guarantee had to change counts as one repair (repairs()),
-// for a log line; the first packet of each connection is re-based on purpose
-// and does not count.
+// for a log line, except clock jumps, which fix() returns (for a log line of
+// their own) and clock_jumps() counts; the first packet of each connection is
+// re-based on purpose and counts as neither.
 //
 // Time bases: each stream's timestamps are in the time base given to the
 // constructor (choose the output stream's; rescale each packet into it with
@@ -47,6 +68,8 @@ struct TimestampRepairOptions {
 // thread at a time.
 class TimestampRepair {
  public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
   // `time_bases[i]` is the time base of output stream i.
   explicit TimestampRepair(std::vector<AVRational> time_bases, TimestampRepairOptions opts = {});
 
@@ -58,12 +81,18 @@ class TimestampRepair {
 
   // Rewrites pkt->dts and pkt->pts of a packet of output stream `stream`
   // (0 <= stream < the number of time bases) in place; may set a missing
-  // pkt->duration from the previous step. Returns true when this packet was
-  // repaired (counted in repairs()).
-  bool fix(int stream, AVPacket* pkt);
+  // pkt->duration from the previous step. `arrival`: when the packet came
+  // from a live camera (steady clock), which lets a jump be told from a real
+  // pause; without it (a file, a pipe, an encoder's tail) the step is judged
+  // by the frame rate alone (see TimestampRepairOptions). Returns the clock
+  // jump this packet revealed, or nullopt. A camera's clock moves all its
+  // streams: callers log the jumps of one stream (the video), once each.
+  std::optional<ClockJump> fix(int stream, AVPacket* pkt, std::optional<TimePoint> arrival = std::nullopt);
 
-  // Packets repaired since construction.
+  // Packets repaired since construction, clock jumps left out.
   std::int64_t repairs() const { return repairs_; }
+  // Clock jumps taken out of the timeline since construction (all streams).
+  std::int64_t clock_jumps() const { return clock_jumps_; }
 
   // The end (last DTS + duration) of everything written, in microseconds on
   // the output timeline; 0 before the first packet.
@@ -75,12 +104,17 @@ class TimestampRepair {
     std::int64_t last_dts = AV_NOPTS_VALUE;  // output timeline
     std::int64_t step = 0;                   // last DTS step or duration (> 0 once known)
     std::int64_t offset = 0;                 // added to this stream's input DTS/PTS
+    std::optional<TimePoint> last_arrival{};  // of the last packet, when given
   };
-  void rebase(Stream& s, std::int64_t in_dts, std::int64_t target);
+  bool enter_connection(int stream, Stream& s, std::int64_t in_dts);
+  std::optional<ClockJump> jump_of(int stream, const Stream& s, std::int64_t dts,
+                                   std::optional<TimePoint> arrival) const;
+  bool write_back(Stream& s, AVPacket* pkt, std::int64_t dts, bool rebased);
 
   std::vector<Stream> streams_;
   TimestampRepairOptions opts_;
   std::int64_t repairs_ = 0;
+  std::int64_t clock_jumps_ = 0;
   std::int64_t end_us_ = 0;
   // Set by new_connection(): the shift (in microseconds) for this connection,
   // decided by its first packet of any stream.
@@ -89,6 +123,11 @@ class TimestampRepair {
   std::int64_t connection_shift_us_ = 0;
   std::vector<bool> seen_in_connection_;
 };
+
+// Logs `jump` of the camera at `display_url` as the one warning a clock jump
+// gets: "URL: camera clock jumped back 5.0 s; timestamps re-based to stay
+// continuous". Thread-safe.
+void log_clock_jump(std::string_view display_url, const ClockJump& jump);
 
 // ---------------------------------------------------------------------------
 // Video: every written packet a picture
