@@ -57,6 +57,16 @@ double wall_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Sends `sig` to a running cctv-record (SIGKILL if it has not exited 20 s
+// later) and collects its status, stdout lines and stderr into `r`.
+void stop_and_collect(Process& p, int sig, Recording& r) {
+  p.signal(sig);
+  r.exit_code = p.wait(20s).value_or(-1);
+  if (r.exit_code == -1) r.exit_code = p.kill();
+  while (auto line = p.read_line(1s)) r.lines.push_back(*line);  // already written: the child has exited
+  r.err = p.stderr_text();
+}
+
 // Runs cctv-record with `args` for `run_for`, calling `during` (if any) right
 // after the start, then sends `sig` and collects everything.
 Recording record(std::vector<std::string> args, std::chrono::milliseconds run_for, int sig = SIGTERM,
@@ -69,11 +79,7 @@ Recording record(std::vector<std::string> args, std::chrono::milliseconds run_fo
   Recording r;
   r.seconds = since(start);
   r.stopped = wall_now();
-  p.signal(sig);
-  r.exit_code = p.wait(20s).value_or(-1);
-  if (r.exit_code == -1) r.exit_code = p.kill();
-  while (auto line = p.read_line(1s)) r.lines.push_back(*line);
-  r.err = p.stderr_text();
+  stop_and_collect(p, sig, r);
   return r;
 }
 
@@ -377,11 +383,7 @@ NoKeyframe run_no_keyframe(fs::path dir) {
              (dir / "n-%H%M%S.mp4").string(), url("no-keyframe")});
   // Two connections without a keyframe: about 19 s.
   poll_until(60s, [&] { return count(p.stderr_text(), kNoKeyframeRetry) >= 2; });
-  p.signal(SIGTERM);
-  n.rec.exit_code = p.wait(20s).value_or(-1);
-  if (n.rec.exit_code == -1) n.rec.exit_code = p.kill();
-  while (auto line = p.read_line(1s)) n.rec.lines.push_back(*line);
-  n.rec.err = p.stderr_text();
+  stop_and_collect(p, SIGTERM, n.rec);
   return n;
 }
 
