@@ -17,6 +17,7 @@
 #include <future>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -266,26 +267,47 @@ Killed run_killed(fs::path dir) {
   // what arrived, not on the wall clock.
   Process ref({"ffmpeg", "-v", "error", "-analyzeduration", "0", "-probesize", "32", "-rtsp_transport", "tcp", "-i",
                cam.url("h264"), "-map", "0:v", "-c", "copy", "-f", "framecrc", "-flush_packets", "1", "-"});
+  // A thread of its own stamps each line as it comes: a poll loop that fell
+  // behind on a loaded machine would stamp frames late.
+  std::mutex mu;
   std::vector<Steady::time_point> arrivals;
-  const auto note_arrivals = [&](Steady::time_point until) {
-    do {
-      if (auto line = ref.read_line(10ms); line && !line->starts_with("#")) arrivals.push_back(Steady::now());
-    } while (Steady::now() < until);
+  std::jthread stamper([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      if (auto line = ref.read_line(50ms); line && !line->starts_with("#")) {
+        const auto now = Steady::now();
+        std::lock_guard lock(mu);
+        arrivals.push_back(now);
+      }
+    }
+  });
+  const auto arrived = [&] {
+    std::lock_guard lock(mu);
+    return arrivals.size();
   };
-  poll_until(30s, [&] { note_arrivals(Steady::now()); return !arrivals.empty(); }, 10ms);
+  poll_until(30s, [&] { return arrived() > 0; }, 10ms);
   Process p({(bin_dir() / "cctv-record").string(), "--segment-time", "60", "-o", (dir / "k-%H%M%S.mp4").string(),
              cam.url("h264")});
-  poll_until(60s, [&] { note_arrivals(Steady::now()); return fs::exists(dir) && !fs::is_empty(dir); }, 10ms);
+  // The segment itself, not the recorder's brief write check (a dot file).
+  const auto segment = [&]() -> fs::path {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.path().filename().string().starts_with("k-")) return e.path();
+    }
+    return {};
+  };
+  poll_until(60s, [&] { return !segment().empty(); }, 10ms);
   const auto appeared = Steady::now();
-  note_arrivals(appeared + 4500ms);
+  std::this_thread::sleep_until(appeared + 4500ms);
   const auto killed = Steady::now();
   k.rec.exit_code = p.kill();
+  stamper.request_stop();
+  stamper.join();
   k.alive_after_file = std::chrono::duration<double>(killed - appeared).count();
   const auto loss_from = killed - std::chrono::milliseconds(static_cast<long>(kKillLoss * 1000));
   k.arrived_before_loss = std::count_if(arrivals.begin(), arrivals.end(),
                                         [&](Steady::time_point t) { return t > appeared && t <= loss_from; });
   k.rec.err = p.stderr_text();
-  if (fs::exists(dir) && !fs::is_empty(dir)) k.file = files_below(dir).front();
+  k.file = segment();
   return k;
 }
 
