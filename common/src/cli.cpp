@@ -2,10 +2,17 @@
 // tool_main(): the shared option vocabulary, parsing, logging setup and exit codes.
 #include "cctv/cli.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +34,20 @@ const std::vector<EnvVar> kEnvironment = {
     {"JOURNAL_STREAM", "Set by systemd when stderr goes to the journal; log lines then carry <N> priority "
                        "prefixes instead of the tool name."},
 };
+
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+          return "'" + text + "' is not a number";
+        }
+        if (v < lo || v > hi) return fmt::format("{} is not in [{} - {}]", text, lo, hi);
+        return {};
+      },
+      fmt::format("FLOAT in [{} - {}]", lo, hi));
+}
 
 CLI::Option* add_url_argument(CLI::App& app, std::string& url, std::string_view note) {
   return app.add_option("URL", url, "Camera URL (rtsp, rtsps, http, https), file, or lavfi:GRAPH" + std::string(note))
@@ -63,13 +84,13 @@ void add_input_options(CLI::App& app, InputCliOptions& o) {
          "--timeout",
          [&o](double s) { o.source.timeout = std::chrono::milliseconds(static_cast<long>(s * 1000)); },
          "Seconds to wait for the connection and for every read before giving up (exit 3)")
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(finite_range(0.1, 3600.0))
       ->default_str("10")
       ->type_name("SECONDS")
       ->group(group);
   app.add_option("--user", o.user, "Camera user name (overrides the URL's)")->type_name("NAME")->group(group);
   app.add_option("--password-file", o.password_file,
-                 "Read the camera password from the first line of FILE (see also CCTV_PASSWORD)")
+                 "Read the camera password from the first line of FILE, a regular file (see also CCTV_PASSWORD)")
       ->type_name("FILE")
       ->group(group);
 }
@@ -103,7 +124,7 @@ void add_live_options(CLI::App& app, LiveCliOptions& o, const std::string& retri
          "--stall-timeout",
          [&o](double s) { o.stall_timeout = std::chrono::milliseconds(std::lround(s * 1000)); },
          "Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss")
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(finite_range(0.1, 3600.0))
       ->default_str("10")
       ->type_name("SECONDS")
       ->group(group);
@@ -111,12 +132,39 @@ void add_live_options(CLI::App& app, LiveCliOptions& o, const std::string& retri
 
 namespace {
 
-Result<std::string> read_first_line(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  if (!in) return fail(ExitCode::kUsage, "cannot read password file '" + p.string() + "'");
-  std::string line;
-  std::getline(in, line);
+// Bigger than any password; a file this large is not a password file.
+constexpr size_t kMaxPasswordFile = 4096;
+
+// The first line of a password file. Only a regular file is read (never a
+// FIFO that may have no writer, a device without end, or a folder), and an
+// empty password is an error, not a silent login without one.
+Result<std::string> read_password_file(const std::filesystem::path& p) {
+  const auto error = [&p](std::string_view what, std::string cause = {}) {
+    return fail(ExitCode::kUsage, fmt::format("password file '{}' {}", p.string(), what), std::move(cause));
+  };
+  const int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return error("cannot be read", std::strerror(errno));
+  std::string bytes(kMaxPasswordFile + 1, '\0');
+  struct stat st {};
+  ssize_t n = -1;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    size_t got = 0;
+    while (got < bytes.size()) {
+      n = ::read(fd, bytes.data() + got, bytes.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    bytes.resize(got);
+  }
+  const int err = errno;
+  ::close(fd);
+  if (!S_ISREG(st.st_mode)) return error("is not a regular file");
+  if (n < 0) return error("cannot be read", std::strerror(err));
+  if (bytes.size() > kMaxPasswordFile) return error(fmt::format("is larger than {} bytes", kMaxPasswordFile));
+  std::string line = bytes.substr(0, bytes.find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return error("has an empty first line (the password goes there)");
   return line;
 }
 
@@ -125,7 +173,7 @@ Result<std::string> read_first_line(const std::filesystem::path& p) {
 Status resolve_credentials(InputCliOptions& o) {
   o.source.user = o.user;
   if (!o.password_file.empty()) {
-    auto pw = read_first_line(o.password_file);
+    auto pw = read_password_file(o.password_file);
     if (!pw) return fail(pw.error());
     o.source.password = *pw;
     return {};
@@ -138,7 +186,7 @@ Status resolve_credentials(InputCliOptions& o) {
     const auto p = std::filesystem::path(dir) / "cctv-password";
     std::error_code ec;
     if (std::filesystem::exists(p, ec)) {
-      auto pw = read_first_line(p);
+      auto pw = read_password_file(p);
       if (!pw) return fail(pw.error());
       o.source.password = *pw;
     }

@@ -2,6 +2,8 @@
 // Tests for the shared options: credential sources and their precedence.
 #include "cctv/cli.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -70,6 +72,38 @@ BOOST_AUTO_TEST_CASE(unreadable_password_file_is_a_usage_error) {
   auto s = resolve_credentials(o);
   BOOST_REQUIRE(!s);
   BOOST_TEST(to_int(s.error().code) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(password_file_must_be_a_regular_file_with_a_password) {
+  const fs::path fifo = dir / "fifo";  // no writer: reading it would block for ever
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const fs::path huge = write("huge", std::string(100000, 'x'));
+  for (const fs::path& p : {dir, fs::path("/dev/null"), fs::path("/dev/zero"), fifo, huge,
+                            write("blank", "\nsecond line\n"), write("empty", "")}) {
+    InputCliOptions o;
+    o.user = "admin";
+    o.password_file = p.string();
+    auto s = resolve_credentials(o);
+    BOOST_TEST_INFO(p);
+    BOOST_REQUIRE(!s);
+    BOOST_TEST(to_int(s.error().code) == 2);
+    BOOST_TEST(s.error().message.find(p.string()) != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(decimal_options_refuse_nan_and_infinity) {
+  for (const char* bad : {"nan", "NaN", "-nan", "inf", "-inf", "infinity", "1e999", "0.05", "3601", "5s"}) {
+    CLI::App app;
+    double v = 0;
+    app.add_option("--timeout", v)->check(finite_range(0.1, 3600.0));
+    BOOST_TEST_INFO(bad);
+    BOOST_CHECK_THROW(app.parse(std::vector<std::string>{bad, "--timeout"}), CLI::ValidationError);
+  }
+  CLI::App app;
+  double v = 0;
+  app.add_option("--timeout", v)->check(finite_range(0.1, 3600.0));
+  app.parse(std::vector<std::string>{"2.5", "--timeout"});
+  BOOST_TEST(v == 2.5);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

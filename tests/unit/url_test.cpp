@@ -74,4 +74,32 @@ BOOST_AUTO_TEST_CASE(injects_percent_encoded_credentials) {
   BOOST_TEST(url_with_credentials(*u, "", "") == "rtsp://cam:554/s");
 }
 
+BOOST_AUTO_TEST_CASE(redacts_passwords_that_break_the_url) {
+  // A raw '/', '?', '#' or space in the password ends the authority early:
+  // what follows up to the last '@' is hidden too.
+  for (const char* pw : {"se/cr3t", "se?cr3t", "se#cr3t", "se cr3t", "s@/cr3t", "s/@cr3t", "se/c/r3t"}) {
+    const std::string url = std::string("rtsp://admin:") + pw + "@10.0.0.5/x";
+    BOOST_TEST_INFO(url);
+    const std::string message = "cannot open '" + url + "': malformed";
+    const std::string safe = redact(message);
+    BOOST_TEST(safe.find("r3t") == std::string::npos);
+    BOOST_TEST(safe.find("10.0.0.5/x") != std::string::npos);
+    BOOST_TEST(safe.find("': malformed") != std::string::npos);
+    // The same URL alone, unquoted, and the error parse_source_url gives.
+    BOOST_TEST(redact(url).find("r3t") == std::string::npos);
+    auto parsed = parse_source_url(url);
+    if (!parsed) {
+      BOOST_TEST(to_int(parsed.error().code) == 2);
+      BOOST_TEST(parsed.error().what().find("r3t") == std::string::npos);
+      BOOST_TEST(parsed.error().what().find("percent-encoded") != std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(upper_case_schemes_reach_ffmpeg_in_lower_case) {
+  auto u = parse_source_url("RTSP://cam:554/Path");
+  BOOST_REQUIRE(u);
+  BOOST_TEST(u->original == "rtsp://cam:554/Path");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -54,6 +54,7 @@ class Grabber {
   av::FramePtr frame_ = av::make_frame();
   std::vector<std::uint8_t> jpeg_;
   bool passthrough_ = false;
+  bool reader_gone_ = false;
   Clock::time_point connected_at_{};
 };
 
@@ -76,7 +77,10 @@ Status Grabber::on_connection() {
 cctv::Result<bool> Grabber::emit(std::span<const std::uint8_t> jpeg) {
   auto w = sink_.write(jpeg, schedule_.taken_count() + 1);
   if (!w) return fail(w.error());
-  if (!*w) return false;  // the reader of stdout went away
+  if (!*w) {  // the reader of stdout went away
+    reader_gone_ = true;
+    return false;
+  }
   schedule_.taken(now_s());
   return !schedule_.finished();
 }
@@ -125,7 +129,7 @@ cctv::Result<ExitCode> Grabber::run() {
     if (!go_on) return fail(go_on.error());
     if (!*go_on) break;
   }
-  if (schedule_.taken_count() == 0) {
+  if (schedule_.taken_count() == 0 && !reader_gone_) {
     return fail(ExitCode::kNotFound, live_.display_url() + ": the stream ended before a frame decoded");
   }
   return ExitCode::kOk;

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cctv/output.hpp"
 #include "grab.hpp"
 
 namespace cctv::embedded {
@@ -36,7 +37,7 @@ void add_series_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(0L, 1000000000L))
       ->type_name("N");
   app.add_option("--interval", o.interval, "Seconds between timelapse shots")
-      ->check(CLI::Range(0.01, 86400.0))
+      ->check(finite_range(0.01, 86400.0))
       ->default_str("1")
       ->type_name("SECONDS");
   auto* stream = app.add_flag("--stream", o.stream, "Write a continuous stream of JPEGs (to stdout by default)");
@@ -48,7 +49,7 @@ void add_series_options(CLI::App& app, Options& o) {
       ->type_name("FORMAT")
       ->needs(stream);
   app.add_option("--fps", o.fps, "Highest rate of the stream (frames are skipped, never queued)")
-      ->check(CLI::Range(0.01, 1000.0))
+      ->check(finite_range(0.01, 1000.0))
       ->type_name("F")
       ->needs(stream);
 }
@@ -66,6 +67,7 @@ ToolRun define(CLI::App& app) {
     if (auto u = parse_source_url(o->url); !u) return fail(u.error());
     if (auto s = resolve_credentials(o->input); !s) return fail(s.error());
     if (o->output.empty()) o->output = o->stream ? "-" : "snapshot.jpg";
+    if (auto s = check_pattern(o->output); !s) return fail(s.error());
     return run(*o);
   };
 }

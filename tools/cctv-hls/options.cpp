@@ -38,7 +38,7 @@ void add_output_options(CLI::App& app, Options& o) {
       ->type_name("DIR");  // completed as a directory
   app.add_option("--segment-time", o.segment_time,
                  "Target segment length in seconds; a segment ends at the first keyframe at or after it")
-      ->check(CLI::Range(0.1, 60.0))
+      ->check(finite_range(0.1, 60.0))
       ->default_str("2")
       ->type_name("SECONDS");
   app.add_option("--list-size", o.list_size, "Segments listed in the playlist")

@@ -60,7 +60,7 @@ ToolRun define(CLI::App& app) {
            o->sample_seconds = s;
          },
          "Keep reading for SECONDS of wall-clock time; report fps, GOP, bitrate and timestamp jumps")
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(finite_range(0.1, 3600.0))
       ->type_name("SECONDS")
       ->excludes(fast);
   app.add_option("-j,--jobs", o->jobs, "Probe up to N URLs at once")

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cctv/output.hpp"
 #include "cctv/url.hpp"
 #include "record.hpp"
 #include "segment.hpp"
@@ -92,7 +93,7 @@ Status check_options(Options& o) {
   if (!container_for(o.output)) {
     return fail(ExitCode::kUsage, "the pattern must end in .mp4, .mkv or .ts: " + o.output);
   }
-  return {};
+  return check_pattern(o.output);
 }
 
 }  // namespace

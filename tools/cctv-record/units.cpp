@@ -46,9 +46,11 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     } else if (total != 0) {
       return std::nullopt;  // "1h30": the last number needs its unit
     }
+    constexpr std::uint64_t kMax = 100ULL * 365 * 86400;
+    if (n > kMax / unit || total + n * unit > kMax) return std::nullopt;
     total += n * unit;
   }
-  if (total == 0 || total > 100ULL * 365 * 86400) return std::nullopt;
+  if (total == 0) return std::nullopt;
   return std::chrono::seconds(static_cast<std::int64_t>(total));
 }
 

@@ -17,6 +17,7 @@
 namespace CLI {
 class App;
 class Option;
+class Validator;
 }  // namespace CLI
 
 namespace cctv {
@@ -49,6 +50,10 @@ void add_input_options(CLI::App& app, InputCliOptions& opts);
 // opts.source. Fails with kUsage when --password-file cannot be read, or a
 // password source is given without --user.
 [[nodiscard]] Status resolve_credentials(InputCliOptions& opts);
+
+// A decimal number from lo to hi: CLI::Range for doubles without its hole,
+// which lets "nan" through. Rejects NaN and the infinities.
+CLI::Validator finite_range(double lo, double hi);
 
 // The positional URL of a one-camera tool, described alike everywhere;
 // `note` ends the description ("; served as camera 'cam'"). Returns the

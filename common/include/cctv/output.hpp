@@ -26,14 +26,22 @@ namespace cctv {
 
 // Writes `data` to a temporary file beside `path` and renames it into place,
 // so a reader (nginx, a cron job) never sees half a file and a failed write
-// leaves the previous file untouched. Errors: kOutput with the path and
-// strerror; the temporary file is removed.
+// leaves the previous file untouched. The temporary file has an
+// unpredictable name and is created with O_EXCL (never through a planted
+// link). What is at `path` decides: nothing or a regular file is replaced; a
+// device or a FIFO is written into (a FIFO nobody reads is an error); a
+// symbolic link or a folder is an error (kOutput), left as it is. Errors:
+// kOutput with the path and strerror; the temporary file is removed.
 [[nodiscard]] Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> data);
 
-// Fails with kOutput when a file cannot be created beside `path` (missing or
-// read-only folder, no permission), so tools fail at start, not after the
-// first grab. Creates and removes a temporary file.
+// Fails with kOutput when write_file_atomic(path) would (missing or
+// read-only folder, no permission, a link or a folder at `path`), so tools
+// fail at start, not after the first grab. Creates and removes a temporary file.
 [[nodiscard]] Status check_can_create(const std::filesystem::path& path);
+
+// Fails with kUsage when an output pattern cannot be expanded (a %N wider
+// than 20 digits).
+[[nodiscard]] Status check_pattern(std::string_view pattern);
 
 // Writes everything to `fd`, retrying short writes and EINTR. Returns false
 // when the reader went away (EPIPE: `| head`), an Error (kOutput) for any

@@ -28,7 +28,7 @@ struct SourceUrl {
   std::string host;
   int port = 0;          // 0: the scheme's default
   std::string path;      // path + query for network kinds
-  std::string original;  // exactly as given
+  std::string original;  // as given, with the scheme in lower case
 };
 
 // Parses and validates a source argument. Errors (all ExitCode::kUsage, with a
@@ -44,8 +44,10 @@ struct SourceUrl {
                                                std::string_view password);
 
 // Replaces the password of every "scheme://user:password@" in `text` by ***,
-// so that URLs embedded in any message (FFmpeg's included) are safe to print.
-// A URL without a password is returned unchanged. Never throws.
+// so that URLs embedded in any message (FFmpeg's included) are safe to print,
+// malformed ones too: a password holding '/', '?', '#' or a space hides
+// everything up to the last '@' of the quoted URL or the line. A URL without
+// a password is returned unchanged. Never throws.
 [[nodiscard]] std::string redact(std::string_view text);
 
 }  // namespace cctv
