@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <map>
 #include <optional>
 #include <ranges>
@@ -50,6 +51,7 @@ struct MediaList {
   long sequence = -1, discontinuity_sequence = 0;
   bool independent = false, endlist = false;
   std::vector<Seg> segs;
+  std::vector<std::string> comments;
 };
 
 struct StreamInf {
@@ -140,6 +142,8 @@ MediaList parse_media(const std::string& text) {
       p.segs.push_back(cur);
       cur = {};
       have_inf = false;
+    } else if (l.starts_with("#") && !l.starts_with("#EXT")) {
+      p.comments.push_back(l);  // a comment (RFC 8216 4.1); an unknown tag is an error
     } else {
       throw std::runtime_error("unexpected line: '" + l + "'");
     }
@@ -253,6 +257,81 @@ struct HlsRun {
   }
 };
 
+// Two runs on one folder that also holds a user's files, the second after
+// the first stopped: what each leaves, for the test case to judge.
+struct Restart {
+  fs::path dir;
+  std::string failed;                // the step that did not happen in time
+  std::map<std::string, std::string> user;  // a user's files and their contents
+  std::set<std::string> earlier;     // the first run's files left on disk (its playlist aside)
+  std::vector<std::string> earlier_comments;
+  long earlier_last = -1;            // the first run's last media sequence
+  long later_first = -1;             // the second run's first media sequence
+  std::set<std::string> earlier_left;  // of `earlier`, still there once the second run listed a segment
+  bool second_running = false;
+  int first_exit = -1, second_exit = -1;
+  std::string err;                   // both runs' stderr
+};
+
+std::set<std::string> names_in(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+// Runs in a thread of its own (a Process belongs to the thread that started it).
+Restart run_restart(const fs::path& dir) {
+  Restart r;
+  r.dir = dir;
+  // What an old version deleted (every stream-N file), and a number whose +1 overflowed.
+  r.user = {{"stream-1.mp4", "a user's video"}, {"notes.txt", "notes"}, {"stream-0.ts", "a user's TS file"},
+            {"stream-9223372036854775807.ts", "a huge number"}};
+  for (const auto& [name, text] : r.user) write_file(dir / name, text);
+  const std::vector<std::string> argv{"cctv-hls", "--segment-time", "1", "--list-size", "1", "-o", dir.string(),
+                                      camera().url("h264")};
+  const auto stop = [](Process& p) {
+    p.signal(SIGTERM);
+    const auto rc = p.wait(15s);
+    return rc ? *rc : p.kill();
+  };
+  {
+    // One listed, two more on disk: a playlist naming segments it lists and ones it holds.
+    Process first(argv);
+    const auto p = wait_for(dir, 60s, [](const MediaList& m) { return m.sequence >= 3; });
+    r.first_exit = stop(first);
+    r.err = first.stderr_text();
+    if (!p) {
+      r.failed = "the first run listed no third segment";
+      return r;
+    }
+  }
+  const auto last = read_media(dir);
+  r.earlier_last = last->sequence + static_cast<long>(last->segs.size()) - 1;
+  r.earlier_comments = last->comments;
+  for (const auto& name : names_in(dir)) {
+    if (!r.user.contains(name) && name != "stream.m3u8") r.earlier.insert(name);
+  }
+  Process second(argv);
+  const auto p = wait_for(dir, 60s, [&r](const MediaList& m) { return m.sequence > r.earlier_last; });
+  if (!p) {
+    r.failed = "the second run listed no segment";
+  } else {
+    r.later_first = p->sequence;
+    // Deleted right after its first playlist is in place.
+    poll_until(10s, [&] {
+      r.earlier_left.clear();
+      for (const auto& name : r.earlier) {
+        if (fs::exists(fs::symlink_status(dir / name))) r.earlier_left.insert(name);
+      }
+      return r.earlier_left.empty();
+    });
+  }
+  r.second_running = second.running();
+  r.second_exit = stop(second);
+  r.err += second.stderr_text();
+  return r;
+}
+
 struct Runs {
   // H.264 in 1 s TS segments, 3 listed: sequence, deletion, nginx playback.
   HlsRun h264{{"--segment-time", "1", "--list-size", "3", camera().url("h264")}, "cam"};
@@ -273,6 +352,9 @@ struct Runs {
   // 2 s segments of the fixture's 1.5 Mbit/s.
   TempDir full_tmp;
   Process full;
+  TempDir restart_tmp;
+  std::shared_future<Restart> restart =
+      std::async(std::launch::async, [this] { return run_restart(restart_tmp.path()); }).share();
   Runs() {
     if (::geteuid() != 0) return;
     full.start({"unshare", "--mount", "sh", "-c",
@@ -570,6 +652,25 @@ BOOST_AUTO_TEST_CASE(disk_full_loses_a_segment_but_never_corrupts_the_playlist) 
   BOOST_REQUIRE_MESSAGE(p, r.full.stderr_text());
   BOOST_TEST(r.full.running());
   for (const Seg& s : p->segs) BOOST_TEST(ffprobe(dir / s.uri).exit_code == 0, s.uri);
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_deletes_the_earlier_runs_files_and_nothing_of_a_users) {
+  const Restart& r = runs().restart.get();
+  BOOST_REQUIRE_MESSAGE(r.failed.empty(), r.failed << "\n" << r.err);
+  BOOST_TEST(r.first_exit == 0, r.err);
+  BOOST_TEST(r.second_exit == 0, r.err);
+  BOOST_TEST(r.second_running);
+  // The first run's playlist named what it held beyond the listed segment.
+  BOOST_TEST(r.earlier.size() >= 2u);
+  BOOST_TEST(r.earlier_comments.size() == 2u);
+  // Everything the earlier run left is gone once the second has a playlist;
+  // its numbers go on (past the user's stream-0.ts too).
+  BOOST_TEST(r.earlier_left.empty(), "left: " << r.earlier_left.size() << " of " << r.earlier.size());
+  BOOST_TEST(r.later_first > r.earlier_last);
+  BOOST_TEST(r.earlier_last >= 3);
+  // The user's files, untouched by either run.
+  for (const auto& [name, text] : r.user) BOOST_TEST(slurp(r.dir / name) == text, name);
+  BOOST_TEST(r.err.find("not written by cctv-hls") == std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(missing_output_folder_exits_7_before_connecting) {

@@ -228,6 +228,30 @@ struct FailingHook {
   Recording rec;
 };
 
+// This camera's old segments among files that only look like them (issue:
+// never delete what we did not write). Paths relative to the scenario's folder;
+// the segments go to rec/, with --name a.b and the pattern kDecoyPattern.
+constexpr const char* kDecoyPattern = "rec/{name}-%a-%H%M%S.mkv";
+const std::vector<std::string> kDecoyReal{"rec/a.b-Mon-120000.mkv", "rec/a.b-Tue-000000-2.mkv",
+                                          "rec/a.b-Sun-235959.mkv"};
+const std::vector<std::string> kDecoyFiles{
+    "rec/a.b-Mon-1200000.mkv",              // a digit too many
+    "rec/a.b-Mon-0000001.mkv",
+    "rec/a.b-my-wedding-video-120000.mkv",  // not a day's name
+    "rec/a.b-Mox-120000.mkv",
+    "rec/a.b-Mon-120000.mp4",               // another extension
+    "rec/axb-Mon-120000.mkv",               // another literal ('.' is no wildcard)
+    "rec/a.b-Mon-120000-1.mkv",             // not a suffix the recorder adds
+    "a.b-Mon-120000.mkv",                   // the parent folder
+    "outside/a.b-Wed-120000.mkv",           // a link's target
+};
+constexpr const char* kDecoyLink = "rec/a.b-Wed-120000.mkv";  // -> outside/a.b-Wed-120000.mkv
+
+struct Decoys {
+  fs::path dir;
+  Recording rec;
+};
+
 struct NoKeyframe {  // a camera whose video never brings a keyframe
   fs::path dir;
   Recording rec;
@@ -241,6 +265,7 @@ struct Scenarios {
   std::shared_future<Retention> keep, max_size, min_free, disk_full;
   std::shared_future<FailingHook> failing_hook;
   std::shared_future<NoKeyframe> no_keyframe;
+  std::shared_future<Decoys> decoys_keep, decoys_max_size;
   std::string mount_error;
 };
 
@@ -343,8 +368,11 @@ Retention run_keep(fs::path dir) {
   return r;
 }
 
+// The i-th old segment of run_max_size (cam-%Y%m%d%H%M%S.mp4), i from 0 to 9.
+std::string max_size_name(int i) { return "cam-202001" + std::to_string(10 + i) + "000000.mp4"; }
+
 Retention run_max_size(fs::path dir) {
-  for (int i = 0; i < 10; ++i) make_file(dir / ("cam-2020010" + std::to_string(i) + ".mp4"), 1 << 20, std::chrono::hours(20 - i));
+  for (int i = 0; i < 10; ++i) make_file(dir / max_size_name(i), 1 << 20, std::chrono::hours(20 - i));
   make_file(dir / "cam-backup.mp4", 3 << 20, 100h);  // not a name the pattern makes
   Retention r{dir, {}};
   r.rec = record({"--max-size", "4M", "--segment-time", "60", "-o", (dir / "cam-%Y%m%d%H%M%S.mp4").string(),
@@ -388,6 +416,18 @@ Retention run_disk_full(fs::path dir, std::string& mount_error) {
   return r;
 }
 
+// Old segments and decoys (all 50000 h old), then 4 s of recording with `limit`.
+Decoys run_decoys(fs::path dir, std::vector<std::string> limit) {
+  for (const auto& f : kDecoyReal) make_file(dir / f, 1000, 50000h);
+  for (const auto& f : kDecoyFiles) make_file(dir / f, 1000, 50000h);
+  fs::create_symlink(dir / "outside/a.b-Wed-120000.mkv", dir / kDecoyLink);
+  Decoys d{dir, {}};
+  limit.insert(limit.end(), {"--name", "a.b", "--segment-time", "60", "-o", (dir / kDecoyPattern).string(),
+                             url("h264")});
+  d.rec = record(limit, 4s);
+  return d;
+}
+
 FailingHook run_failing_hook(fs::path dir) {
   FailingHook h{dir, {}};
   h.rec = record({"--segment-time", "2", "--on-segment", "exit 3", "-o", (dir / "h-%H%M%S.mp4").string(), url("h264")},
@@ -424,6 +464,8 @@ Scenarios& scenarios() {
     sc->disk_full = go([t, sc] { return run_disk_full(t / "disk-full", sc->mount_error); });
     sc->failing_hook = go([t] { return run_failing_hook(t / "failing-hook"); });
     sc->no_keyframe = go([t] { return run_no_keyframe(t / "no-keyframe"); });
+    sc->decoys_keep = go([t] { return run_decoys(t / "decoys-keep", {"--keep", "1s"}); });
+    sc->decoys_max_size = go([t] { return run_decoys(t / "decoys-max-size", {"--max-size", "1"}); });
     return sc;
   }();
   return *s;
@@ -586,8 +628,8 @@ BOOST_AUTO_TEST_CASE(max_size_deletes_exactly_the_oldest_segments_of_this_camera
   int kept = 0;
   bool deleted_newer = false;
   for (int i = 9; i >= 0; --i) {
-    const bool exists = fs::exists(r.dir / ("cam-2020010" + std::to_string(i) + ".mp4"));
-    if (exists && deleted_newer) BOOST_ERROR("cam-2020010" << i << " kept although a newer one was deleted");
+    const bool exists = fs::exists(r.dir / max_size_name(i));
+    if (exists && deleted_newer) BOOST_ERROR(max_size_name(i) << " kept although a newer one was deleted");
     if (!exists) deleted_newer = true;
     kept += exists;
   }
@@ -640,6 +682,28 @@ BOOST_AUTO_TEST_CASE(disk_full_keeps_the_segment_playable_frees_space_and_resume
     }
   }
   BOOST_TEST(checked >= 1);
+  // A segment that got nothing (its header did not fit) is removed, not left empty.
+  for (const auto& f : files_below(r.dir)) BOOST_TEST(fs::file_size(f) > 0u, f);
+}
+
+// Issue "never delete what we did not write": files that differ from the
+// pattern's names in one way each, a link named like a segment, and a
+// segment's name in the parent folder all survive retention.
+void check_only_real_segments_deleted(const Decoys& d) {
+  BOOST_REQUIRE_MESSAGE(d.rec.exit_code == 0, d.rec.err);
+  BOOST_TEST(d.rec.lines.size() >= 1u, d.rec.err);  // it recorded meanwhile
+  for (const auto& f : kDecoyReal) BOOST_TEST(!fs::exists(d.dir / f), f);
+  for (const auto& f : kDecoyFiles) BOOST_TEST(fs::is_regular_file(fs::symlink_status(d.dir / f)), f);
+  BOOST_TEST(fs::is_symlink(d.dir / kDecoyLink));
+  BOOST_TEST(fs::read_symlink(d.dir / kDecoyLink) == d.dir / "outside/a.b-Wed-120000.mkv");
+}
+
+BOOST_AUTO_TEST_CASE(keep_deletes_old_segments_but_no_decoy_link_or_parent_file) {
+  check_only_real_segments_deleted(scenarios().decoys_keep.get());
+}
+
+BOOST_AUTO_TEST_CASE(max_size_deletes_old_segments_but_no_decoy_link_or_parent_file) {
+  check_only_real_segments_deleted(scenarios().decoys_max_size.get());
 }
 
 BOOST_AUTO_TEST_CASE(failing_hook_is_logged_and_recording_goes_on) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cctv/error.hpp"
@@ -20,6 +21,25 @@
 namespace cctv::hls {
 
 inline constexpr const char* kPlaylistName = "stream.m3u8";
+
+// N of a name cctv-hls writes: "stream-N.ts", "stream-N.m4s", "init-N.mp4" or
+// "key-N.key", with N in plain decimal (no sign, no leading zero) of at
+// most 18 digits, so that N + 1 never overflows; nullopt for any other name. Pure.
+std::optional<std::int64_t> own_file_sequence(std::string_view name);
+
+// The media playlist as cctv-hls stores it: `playlist` (MediaPlaylist::render())
+// with a comment line after #EXTM3U that marks it as cctv-hls's, and one at
+// the end naming `held`: this run's files still on disk that the playlist
+// does not list (segments removed from it a short while ago, their init
+// and key files). Comments keep it valid HLS (RFC 8216 4.1). Pure.
+std::string mark_own_playlist(std::string_view playlist, const std::vector<std::string>& held);
+
+// The files an earlier run of cctv-hls left, by name: what `text`, a
+// playlist mark_own_playlist() made, lists (segments, EXT-X-MAP, the last
+// component of EXT-X-KEY URIs) and holds, restricted to the names
+// own_file_sequence() accepts; sorted, each once. nullopt when `text` is
+// not such a playlist (a user's, or one without the marker). Pure.
+std::optional<std::vector<std::string>> files_of_own_playlist(std::string_view text);
 
 struct StoreOptions {
   int list_size = 6;
@@ -38,10 +58,13 @@ class SegmentStore {
   // file can be created in it (checked before connecting to the camera).
   [[nodiscard]] Status check() const;
 
-  // Scans the folder (and the key folder) for the files of an earlier run: returns the media
-  // sequence to continue from (one past the newest earlier segment, else
-  // 0), so a player that still holds the old playlist sees numbers go on.
-  // The earlier files are deleted after the first publish().
+  // Finds the files of an earlier run: those its playlist (stream.m3u8, if
+  // files_of_own_playlist() takes it) names; key files in the key folder.
+  // They are deleted after the first publish(); nothing else in the folders
+  // ever is. Returns the media sequence to continue from: one past every
+  // number that playlist names and every name of own_file_sequence() form
+  // in the folders (so a player that still holds the old playlist sees
+  // numbers go on, and no file there is overwritten), else 0.
   std::int64_t resume();
 
   // Writes an fMP4 init segment as init-SEQ.mp4 and returns its URI; it is
@@ -55,8 +78,9 @@ class SegmentStore {
   [[nodiscard]] Result<Segment> store_segment(std::int64_t sequence, const char* ext,
                                               std::span<const std::uint8_t> bytes);
 
-  // Writes the playlist text atomically, then deletes files that fell far
-  // enough out of it. Errors: kOutput (the previous playlist stays intact).
+  // Writes the playlist text (marked, see mark_own_playlist()) atomically,
+  // then deletes files that fell far enough out of it. Errors: kOutput (the
+  // previous playlist stays intact).
   [[nodiscard]] Status publish(const std::string& text, const std::vector<Segment>& dropped);
 
   // Deletes every segment already out of the playlist at once: room for the
@@ -70,6 +94,7 @@ class SegmentStore {
   void retire(const std::vector<Segment>& dropped, std::size_t keep);
   void release(const std::string& uri);
   void remove_file(const std::filesystem::path& path);
+  std::vector<std::string> held() const;
 
   std::filesystem::path dir_;
   std::filesystem::path key_dir_;

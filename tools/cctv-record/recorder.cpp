@@ -116,9 +116,11 @@ fs::path Recorder::segment_path(WallClock::time_point name_time, WallClock::time
   ++seq_;
   fs::path p = expand_pattern(pattern_, name_time, seq_);
   std::error_code ec;
-  if (!fs::exists(p, ec)) return p;
+  // A name is taken by anything there, a dangling link included.
+  const auto taken = [&ec](const fs::path& q) { return fs::exists(fs::symlink_status(q, ec)); };
+  if (!taken(p)) return p;
   p = expand_pattern(pattern_, now, seq_);  // a restart within the same period
-  for (int i = 2; fs::exists(p, ec) && i < 1000; ++i) {
+  for (int i = 2; taken(p) && i < 1000; ++i) {
     const fs::path base = expand_pattern(pattern_, now, seq_);
     p = base.parent_path() / fmt::format("{}-{}{}", base.stem().string(), i, base.extension().string());
   }
@@ -137,8 +139,16 @@ void Recorder::start_segment(WallClock::time_point name_time, WallClock::time_po
 void Recorder::finish_segment() {
   if (!seg_) return;
   if (auto s = seg_->close(); !s) log_warn("closing '{}': {}", seg_->path().string(), s.error().what());
-  if (seg_->repairs() > 0) log_warn("'{}': {} packet timestamps repaired", seg_->path().string(), seg_->repairs());
   const fs::path path = seg_->path();
+  if (seg_->discarded()) {
+    // Nothing of the camera's reached it (a full disk): no empty file, no
+    // path on stdout, no hook.
+    log_warn("removed '{}': no media could be written to it", path.string());
+    seg_.reset();
+    apply_retention(matcher_, {}, limits_);
+    return;
+  }
+  if (seg_->repairs() > 0) log_warn("'{}': {} packet timestamps repaired", path.string(), seg_->repairs());
   log_info("finished '{}' ({:.1f} s)", path.string(), seg_->seconds());
   seg_.reset();
   if (stdout_ok_ && (std::fprintf(stdout, "%s\n", path.c_str()) < 0 || std::fflush(stdout) != 0)) {
@@ -223,6 +233,10 @@ void Recorder::on_tick() {
 
 Result<ExitCode> Recorder::run() {
   if (auto c = check_output(); !c) return fail(c.error());
+  if (!matcher_.recognises_names()) {
+    log_warn("retention cannot tell this pattern's files from others (a strftime field it does not know); "
+             "it deletes nothing, not even on a full disk: {}", pattern_);
+  }
   apply_retention(matcher_, {}, limits_);
   reader_.start();
   for (;;) {  // ends with the reader's kEnd: a signal, the end of a file, or a fatal camera error

@@ -12,22 +12,30 @@
 
 namespace cctv::record {
 
-// Recognises the files an output pattern produces (strftime fields, %N, and
-// the "-2", "-3" suffix the recorder adds before the extension when a name is
-// taken), so retention never touches anything else in the folder.
+// Recognises exactly the names an output pattern produces (expand_pattern()
+// in cctv/output.hpp, with the "-2" .. "-999" suffix the recorder adds before
+// the extension when a name is taken), so retention never touches anything
+// else in the folder: numeric fields have strftime's widths (%Y 4 digits,
+// %H 2, %j 3, %e space-padded), names (%a %A %b %B %p) are the current
+// locale's, %z is [+-]hhmm, and %F %T %R %D %c %x %X %r are made of those.
+// A pattern with a conversion it does not know (or an E modifier) matches
+// nothing: when in doubt the file is kept. Pure apart from the locale; logs nothing.
 class PatternMatcher {
  public:
   // `pattern` with {name} already substituted.
   explicit PatternMatcher(std::string_view pattern);
   // The folder above the pattern's first field: where the segments live.
   const std::filesystem::path& root() const { return root_; }
+  // False when the pattern holds a conversion the matcher does not know:
+  // then matches() is always false and retention deletes nothing.
+  bool recognises_names() const { return re_.has_value(); }
   // True when `p` (under root(), spelled as the recorder spells its paths)
   // is a name the pattern produces.
   bool matches(const std::filesystem::path& p) const;
 
  private:
   std::filesystem::path root_;
-  std::regex re_;  // over the path relative to root_
+  std::optional<std::regex> re_;  // over the path relative to root_; nullopt: matches nothing
 };
 
 struct RetentionLimits {
@@ -63,7 +71,8 @@ struct RetentionResult {
   std::uint64_t bytes = 0;
 };
 
-// Lists the matcher's files under its root, deletes what plan_deletions()
+// Lists the matcher's files under its root (regular files only: never a
+// symbolic link, never below a linked folder), deletes what plan_deletions()
 // chooses, then the folders (below root) that became empty; logs each
 // deletion. Failures to delete are logged and skipped.
 RetentionResult apply_retention(const PatternMatcher& m, const std::filesystem::path& current,

@@ -2,9 +2,14 @@
 // Segment files: muxer set-up for crash safety, stream copy, audio transcoding, trailer.
 #include "segment.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <string>
 #include <system_error>
@@ -145,6 +150,8 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::open(const fs::path& path,
     a->time_base = tbs[1];
   }
   av_dict_set(&w->oc_->metadata, "creation_time", iso_utc(start).c_str(), 0);
+  if (auto s = w->create_file(); !s) return fail(s.error());
+  // On failure below, w's destructor closes and removes the file it created.
   if (int e = avio_open(&w->oc_->pb, path.c_str(), AVIO_FLAG_WRITE); e < 0) return fail(write_error(path, e));
   AVDictionary* opts = crash_safe_options(c);
   const int e = avformat_write_header(w->oc_, &opts);
@@ -152,6 +159,32 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::open(const fs::path& path,
   if (e < 0) return fail(write_error(path, e));
   w->header_written_ = true;
   return w;
+}
+
+// Creates the file (O_EXCL: never one that was there, never through a link)
+// and remembers it, so close() can tell it from anything put there later.
+// A name that is taken (the recorder ran out of "-N" suffixes, or something
+// appeared there since) is an output error: nothing is overwritten.
+Status SegmentWriter::create_file() {
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return fail(ExitCode::kOutput, "cannot write '" + path_.string() + "'", std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) created_.emplace(st.st_dev, st.st_ino);
+  ::close(fd);
+  return {};
+}
+
+// Removes the file this writer created when no media reached it: a header
+// that failed, no packet written, or nothing on disk (a full disk).
+void SegmentWriter::remove_if_empty() {
+  if (!created_) return;
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != created_->first ||
+      st.st_ino != created_->second) {
+    return;  // gone, or no longer the file it created
+  }
+  if (header_written_ && packets_ > 0 && st.st_size > 0) return;
+  if (::unlink(path_.c_str()) == 0) discarded_ = true;
 }
 
 Status SegmentWriter::write_out(AVPacket* pkt, int index, std::optional<TimestampRepair::TimePoint> arrival) {
@@ -173,6 +206,7 @@ Status SegmentWriter::write_out(AVPacket* pkt, int index, std::optional<Timestam
     failed_ = true;
     return fail(write_error(path_, e));
   }
+  ++packets_;
   return {};
 }
 
@@ -209,6 +243,7 @@ Status SegmentWriter::close() {
   if (int e = oc_->pb != nullptr ? avio_closep(&oc_->pb) : 0; e < 0 && result) result = fail(write_error(path_, e));
   avformat_free_context(oc_);
   oc_ = nullptr;
+  remove_if_empty();
   return result;
 }
 

@@ -2,6 +2,8 @@
 // One segment file: stream copy of a camera's video (and audio) into MP4, MKV or MPEG-TS, flushed as it goes.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -64,7 +66,8 @@ class SegmentWriter {
  public:
   // Creates the folders and the file, writes the header with the wall-clock
   // `start` as creation_time. A transcoder that cannot open drops the audio
-  // with a warning. Errors: kOutput (folders, file, header).
+  // with a warning. Errors: kOutput (folders, file, header); a file it
+  // created is removed again on failure.
   [[nodiscard]] static Result<std::unique_ptr<SegmentWriter>> open(const std::filesystem::path& path, Container c,
                                                                    const Streams& s, AudioMode audio,
                                                                    WallClock::time_point start);
@@ -83,8 +86,13 @@ class SegmentWriter {
   std::optional<ClockJump> take_clock_jump() { return std::exchange(jump_, std::nullopt); }
 
   // Flushes the audio encoder, writes the trailer (MP4: the fragment index)
-  // and closes the file. Errors: kOutput; the file is closed either way.
+  // and closes the file. A file that got no media (the header or every
+  // packet failed, or it is empty: a full disk) is removed, if open() created
+  // it and it is still that regular file: see discarded(). Errors: kOutput;
+  // the file is closed either way.
   [[nodiscard]] Status close();
+  // True once close() removed the file because no media reached it.
+  bool discarded() const { return discarded_; }
 
   const std::filesystem::path& path() const { return path_; }
   double seconds() const;  // video duration written so far
@@ -92,7 +100,9 @@ class SegmentWriter {
 
  private:
   SegmentWriter(std::filesystem::path path, std::vector<AVRational> tbs);
+  Status create_file();
   Status write_out(AVPacket* pkt, int index, std::optional<TimestampRepair::TimePoint> arrival);
+  void remove_if_empty();
 
   std::filesystem::path path_;
   AVFormatContext* oc_ = nullptr;
@@ -106,6 +116,10 @@ class SegmentWriter {
   bool header_written_ = false;
   bool video_started_ = false;
   bool failed_ = false;
+  // The file create_file() made (device and inode): the only one close() may remove.
+  std::optional<std::pair<dev_t, ino_t>> created_;
+  std::int64_t packets_ = 0;  // written without an error
+  bool discarded_ = false;
 };
 
 }  // namespace cctv::record
