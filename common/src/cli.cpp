@@ -2,16 +2,10 @@
 // tool_main(): the shared option vocabulary, parsing, logging setup and exit codes.
 #include "cctv/cli.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -21,6 +15,7 @@
 #include "cctv/av.hpp"
 #include "cctv/docs.hpp"
 #include "cctv/log.hpp"
+#include "cctv/read_file.hpp"
 #include "cctv/signals.hpp"
 #include "cctv/url.hpp"
 
@@ -135,36 +130,16 @@ namespace {
 // Bigger than any password; a file this large is not a password file.
 constexpr size_t kMaxPasswordFile = 4096;
 
-// The first line of a password file. Only a regular file is read (never a
-// FIFO that may have no writer, a device without end, or a folder), and an
-// empty password is an error, not a silent login without one.
+// The first line of a password file (read_small_file(): a regular file only).
+// An empty password is an error, not a silent login without one.
 Result<std::string> read_password_file(const std::filesystem::path& p) {
-  const auto error = [&p](std::string_view what, std::string cause = {}) {
-    return fail(ExitCode::kUsage, fmt::format("password file '{}' {}", p.string(), what), std::move(cause));
-  };
-  const int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return error("cannot be read", std::strerror(errno));
-  std::string bytes(kMaxPasswordFile + 1, '\0');
-  struct stat st {};
-  ssize_t n = -1;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    size_t got = 0;
-    while (got < bytes.size()) {
-      n = ::read(fd, bytes.data() + got, bytes.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    bytes.resize(got);
-  }
-  const int err = errno;
-  ::close(fd);
-  if (!S_ISREG(st.st_mode)) return error("is not a regular file");
-  if (n < 0) return error("cannot be read", std::strerror(err));
-  if (bytes.size() > kMaxPasswordFile) return error(fmt::format("is larger than {} bytes", kMaxPasswordFile));
-  std::string line = bytes.substr(0, bytes.find('\n'));
+  auto bytes = read_small_file(p, kMaxPasswordFile);
+  if (!bytes) return fail(ExitCode::kUsage, "cannot read password file '" + p.string() + "'", bytes.error().cause);
+  std::string line = bytes->substr(0, bytes->find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return error("has an empty first line (the password goes there)");
+  if (line.empty()) {
+    return fail(ExitCode::kUsage, "password file '" + p.string() + "' has an empty first line (the password goes there)");
+  }
   return line;
 }
 

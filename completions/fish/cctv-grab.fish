@@ -16,7 +16,7 @@ complete -c cctv-grab -l fps -x -d 'Highest rate of the stream (frames are skipp
 complete -c cctv-grab -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-grab -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-grab -l user -x -d 'Camera user name (overrides the URL\'s)'
-complete -c cctv-grab -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'
+complete -c cctv-grab -l password-file -r -F -d 'Read the camera password from the first line of FILE, a regular file (see also CCTV_PASSWORD)'
 complete -c cctv-grab -l retries -x -d 'Reconnect attempts after a camera loss [default: 0 for one snapshot, else unlimited]'
 complete -c cctv-grab -l stall-timeout -x -d 'Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss'
 complete -c cctv-grab -s q -l quiet -d 'Print errors only'

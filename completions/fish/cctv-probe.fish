@@ -6,7 +6,7 @@ complete -c cctv-probe -l version -d 'Display program version information and ex
 complete -c cctv-probe -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-probe -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-probe -l user -x -d 'Camera user name (overrides the URL\'s)'
-complete -c cctv-probe -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'
+complete -c cctv-probe -l password-file -r -F -d 'Read the camera password from the first line of FILE, a regular file (see also CCTV_PASSWORD)'
 complete -c cctv-probe -l fast -d 'Answer from the session description alone; do not wait for a keyframe'
 complete -c cctv-probe -l sample -x -d 'Keep reading for SECONDS of wall-clock time; report fps, GOP, bitrate and timestamp jumps'
 complete -c cctv-probe -s j -l jobs -x -d 'Probe up to N URLs at once'

@@ -15,7 +15,7 @@ complete -c cctv-record -l hook-jobs -x -d 'Most --on-segment commands running a
 complete -c cctv-record -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-record -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-record -l user -x -d 'Camera user name (overrides the URL\'s)'
-complete -c cctv-record -l password-file -r -F -d 'Read the camera password from the first line of FILE (see also CCTV_PASSWORD)'
+complete -c cctv-record -l password-file -r -F -d 'Read the camera password from the first line of FILE, a regular file (see also CCTV_PASSWORD)'
 complete -c cctv-record -l retries -x -d 'Reconnect attempts after a camera loss [default: unlimited]'
 complete -c cctv-record -l stall-timeout -x -d 'Seconds without a packet (or 3 times as long without a keyframe) that count as a camera loss'
 complete -c cctv-record -s q -l quiet -d 'Print errors only'

@@ -116,6 +116,21 @@ BOOST_AUTO_TEST_CASE(exit_codes_are_the_documented_ones) {
   const auto wide = run_tool({"cctv-grab", "-o", (t.path() / "x%2147483648N.jpg").string(), "lavfi:testsrc2"}, 60s);
   BOOST_TEST(wide.exit_code == 2, wide.err);
   BOOST_TEST(wide.err.find("internal error") == std::string::npos, wide.err);
+  // The live server's login, token and TLS files: regular files only.
+  const fs::path fifo = t.path() / "fifo";
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const auto& [option, file] : std::vector<std::pair<std::string, fs::path>>{
+           {"--basic-auth-file", t.path()}, {"--token-file", "/dev/zero"}, {"--tls-cert", fifo}}) {
+    std::vector<std::string> argv = {"cctv-mjpeg-serve", "--listen", "127.0.0.1:0", option, file.string()};
+    if (option == "--tls-cert") argv.insert(argv.end(), {"--tls-key", file.string()});
+    argv.push_back("lavfi:testsrc2");
+    const auto r = run_tool(argv, 60s);
+    BOOST_TEST_CONTEXT(option << " " << file) {
+      BOOST_TEST(!r.timed_out);
+      BOOST_TEST(r.exit_code == 2, r.err);
+      BOOST_TEST(r.err.find("not a regular file") != std::string::npos, r.err);
+    }
+  }
   // A --stream reader that goes away before the first frame: exit 0, as for
   // one that goes away later.
   const std::string grab = (bin_dir() / "cctv-grab").string();

@@ -6,13 +6,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "mjpeg_client.hpp"
 #include "support.hpp"
@@ -126,6 +129,106 @@ std::vector<std::string> with_bearer(const std::string& token = kToken) {
   return {"-H", "Authorization: Bearer " + token};
 }
 
+// curl options that make a request come from 127.0.0.N: the server slows
+// down failed logins per client address, and each test that fails logins on
+// purpose uses addresses of its own (all of 127.0.0.0/8 is loopback).
+std::vector<std::string> from(int n) { return {"--interface", "127.0.0." + std::to_string(n)}; }
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// Standard base64 (for an Authorization header curl's -u cannot make).
+std::string base64(std::string_view in) {
+  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, in.size() - i);
+    std::uint32_t v = 0;
+    for (std::size_t j = 0; j < 3; ++j) v = v << 8 | (j < n ? static_cast<unsigned char>(in[i + j]) : 0u);
+    for (std::size_t j = 0; j < 4; ++j) out += j <= n ? kDigits[(v >> (18 - 6 * j)) & 63] : '=';
+  }
+  return out;
+}
+
+struct Timed {
+  int status = 0;
+  double seconds = 0;  // curl's own time_total: from its start to the end of the answer
+};
+
+// Sends the `requests` (curl options and URL each) all at once, one curl each.
+std::vector<Timed> send_all(const std::vector<std::vector<std::string>>& requests) {
+  TempDir tmp;
+  std::string script;
+  std::vector<std::string> argv{"bash", "-c", "", "bash"};
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    script += "curl -s -o /dev/null -w '%{http_code} %{time_total}' ";
+    for (const auto& a : requests[i]) {
+      argv.push_back(a);
+      script += "\"${" + std::to_string(argv.size() - 4) + "}\" ";
+    }
+    script += "> " + (tmp.path() / std::to_string(i)).string() + " & ";
+  }
+  argv[2] = script + "wait";
+  const RunResult r = run_tool(argv, 60s);
+  BOOST_TEST(!r.timed_out);
+  std::vector<Timed> out;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    std::istringstream in(slurp(tmp.path() / std::to_string(i)));
+    Timed t;
+    in >> t.status >> t.seconds;
+    out.push_back(t);
+  }
+  return out;
+}
+
+// The lines of `log` that hold `text`.
+int lines_with(const std::string& log, const std::string& text) {
+  std::istringstream in(log);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(text) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+// The lines of `p`'s stderr that hold `text`, once there are `n` of them or
+// after `limit` (stderr is read in the background, so a line just written
+// may not have arrived yet).
+int log_lines(const Process& p, const std::string& text, int n, std::chrono::milliseconds limit = 5s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  int got = lines_with(p.stderr_text(), text);
+  while (got < n && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(50ms);
+    got = lines_with(p.stderr_text(), text);
+  }
+  return got;
+}
+
+// cctv-mjpeg-serve -vv on the test source under `ulimit` (e.g. "-n 100":
+// soft and hard, "-S -n 100": soft only), with `args`.
+class LimitedServer {
+ public:
+  LimitedServer(const std::string& ulimit, std::vector<std::string> args) {
+    std::vector<std::string> argv{"bash", "-c", "ulimit " + ulimit + " && exec \"$0\" \"$@\"",
+                                  (bin_dir() / "cctv-mjpeg-serve").string(), "-vv", "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(kSource);
+    process.start(argv);
+    auto line = process.read_line(30s);  // a deadline for a loaded machine, not an expectation
+    if (!line) throw std::runtime_error("server did not start: " + process.stderr_text());
+    url = *line;
+  }
+  ~LimitedServer() {
+    process.signal(SIGTERM);
+    if (!process.wait(10s)) process.kill();
+  }
+  LimitedServer(const LimitedServer&) = delete;
+  LimitedServer& operator=(const LimitedServer&) = delete;
+
+  Process process;
+  std::string url;
+};
+
 // True when the server closes `fd` within `limit`.
 bool closed_within(int fd, std::chrono::milliseconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;
@@ -193,13 +296,82 @@ BOOST_AUTO_TEST_CASE(basic_bearer_and_query_token_each_open_every_endpoint) {
 
 BOOST_AUTO_TEST_CASE(wrong_password_user_or_token_gets_401) {
   Server& s = auth_server();
+  int client = 10;  // each attempt from an address of its own, so that none waits for a turn
   for (const auto& extra : std::vector<std::vector<std::string>>{
            with_basic("correct horse"), with_basic(""), {"-u", "mallory:" + kPassword}, with_bearer(kToken + "0"),
            with_bearer(kToken.substr(1)), {"-H", "Authorization: Basic " + kToken}}) {
-    BOOST_TEST(get(s.at("/cam/snapshot.jpg"), extra).status == 401, extra.back());
+    BOOST_TEST(get(s.at("/cam/snapshot.jpg"), extra + from(client++)).status == 401, extra.back());
   }
-  BOOST_TEST(get(s.at("/cam/snapshot.jpg?token=" + kToken.substr(0, 31))).status == 401);
-  BOOST_TEST(get(s.at("/?token=nope")).status == 401);
+  BOOST_TEST(get(s.at("/cam/snapshot.jpg?token=" + kToken.substr(0, 31)), from(client++)).status == 401);
+  BOOST_TEST(get(s.at("/?token=nope"), from(client++)).status == 401);
+}
+
+// Regression: crypt(3) stopped at a NUL, so "password\0junk" passed.
+BOOST_AUTO_TEST_CASE(password_with_an_embedded_nul_gets_401) {
+  Server& s = auth_server();
+  const auto basic = [](const std::string& credentials) {
+    return std::vector<std::string>{"-H", "Authorization: Basic " + base64(credentials)};
+  };
+  using namespace std::string_literals;
+  BOOST_TEST(get(s.at("/metrics"), basic("alice:" + kPassword + "\0junk"s) + from(20)).status == 401);
+  BOOST_TEST(get(s.at("/metrics"), basic("alice:" + kPassword + "\0"s) + from(21)).status == 401);
+  BOOST_TEST(get(s.at("/metrics"), basic("alice\0:"s + kPassword) + from(22)).status == 401);
+  BOOST_TEST(get(s.at("/metrics"), basic("alice:" + kPassword) + from(23)).status == 200);  // the same, without
+}
+
+// Lower bounds only: a loaded machine may answer later, never earlier.
+BOOST_AUTO_TEST_CASE(failed_logins_from_one_address_are_answered_slower_without_holding_up_others) {
+  Server& s = auth_server();
+  const std::string url = s.at("/cam/snapshot.jpg");
+  const auto mallory = from(31);
+  std::vector<double> took;
+  for (int i = 0; i < 4; ++i) {  // turns 100, 200 and 400 ms apart
+    const auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(get(url, with_basic("guess" + std::to_string(i)) + mallory).status == 401);
+    took.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  BOOST_TEST(took[2] >= 0.1, "3rd guess answered after " << took[2] << " s");
+  BOOST_TEST(took[3] >= 0.2, "4th guess answered after " << took[3] << " s");
+  // Her 5th guess waits 800 ms for its turn; meanwhile another client logs in.
+  const std::vector<std::string> at{url};
+  const auto both = send_all({with_basic("guess4") + mallory + at, with_basic() + from(32) + at});
+  BOOST_TEST(both[0].status == 401);
+  BOOST_TEST(both[0].seconds >= 0.4, "5th guess answered after " << both[0].seconds << " s");
+  BOOST_TEST(both[1].status == 200);
+  // Logged once when the throttling began, not per failure.
+  BOOST_TEST(log_lines(s.process, "login failed from 127.0.0.31:", 1) == 1, s.process.stderr_text());
+}
+
+BOOST_AUTO_TEST_CASE(parallel_guesses_from_one_address_take_turns) {
+  Server& s = auth_server();
+  const std::string url = s.at("/metrics");
+  const auto guess = [&](int i) { return with_basic("guess" + std::to_string(i)) + from(34); };
+  BOOST_TEST(get(url, guess(0)).status == 401);
+  // Their turns come 100, 200, 400 and 800 ms apart, one after the other: the
+  // last one is answered 1.5 s after the first failure. A delay per connection
+  // would answer all four after 100 ms.
+  double slowest = 0;
+  const std::vector<std::string> at{url};
+  for (const auto& t : send_all({guess(1) + at, guess(2) + at, guess(3) + at, guess(4) + at})) {
+    BOOST_TEST(t.status == 401);
+    slowest = std::max(slowest, t.seconds);
+  }
+  BOOST_TEST(slowest >= 1.0, "the last parallel guess answered after " << slowest << " s");
+}
+
+BOOST_AUTO_TEST_CASE(a_successful_login_ends_the_slow_down_of_its_address) {
+  Server& s = auth_server();
+  const auto client = from(33);
+  const std::string url = s.at("/metrics");
+  BOOST_TEST(get(url, with_basic("typo") + client).status == 401);
+  BOOST_TEST(get(url, with_basic("typo again") + client).status == 401);
+  const auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(get(url, with_basic() + client).status == 200);  // waits its turn (200 ms), then passes
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  BOOST_TEST(took >= 0.1, "the login after two failures answered after " << took << " s");
+  // Forgotten: the next failure begins a new throttling, logged anew.
+  BOOST_TEST(get(url, with_basic("typo") + client).status == 401);
+  BOOST_TEST(log_lines(s.process, "login failed from 127.0.0.33:", 2) == 2, s.process.stderr_text());
 }
 
 BOOST_AUTO_TEST_CASE(page_opened_with_a_token_passes_it_to_its_images_and_links) {
@@ -254,6 +426,26 @@ BOOST_AUTO_TEST_CASE(https_serves_a_valid_snapshot_and_stream_with_a_self_signed
   ::close(idle);
   const double idle_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - idle_since).count();
   BOOST_TEST(idle_s >= 9.0);
+}
+
+BOOST_AUTO_TEST_CASE(max_clients_is_what_the_descriptor_limit_leaves_room_for) {
+  rlimit own{};
+  BOOST_TEST_REQUIRE(getrlimit(RLIMIT_NOFILE, &own) == 0);
+  if (own.rlim_max != RLIM_INFINITY && own.rlim_max > 200) {  // the soft limit is raised to the hard one
+    LimitedServer raised("-S -n 100", {});
+    const std::string line = "at most " + std::to_string(own.rlim_max - 64 - 8) + " stream viewer(s)";
+    BOOST_TEST(log_lines(raised.process, line, 1) == 1, raised.process.stderr_text());
+    BOOST_TEST(raised.process.stderr_text().find("--max-clients") == std::string::npos);
+  }
+  // 73 descriptors less 64 and 8 for the camera: room for one viewer. A larger
+  // --max-clients is lowered to it, with one warning.
+  LimitedServer s("-n 73", {"--max-clients", "5"});
+  BOOST_TEST(log_lines(s.process, "--max-clients 5:", 1) == 1, s.process.stderr_text());
+  BOOST_TEST(s.process.stderr_text().find("serving 1") != std::string::npos, s.process.stderr_text());
+  const auto streams = watch_all({{s.url + "cam/stream.mjpg"}, {s.url + "cam/stream.mjpg"}}, 2.0);
+  std::multiset<int> statuses{streams[0].first, streams[1].first};
+  BOOST_TEST((statuses == std::multiset<int>{200, 503}));
+  BOOST_TEST(lines_with(s.process.stderr_text(), "--max-clients") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(bad_security_files_exit_2_with_one_line) {

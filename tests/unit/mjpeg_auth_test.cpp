@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Tests for cctv-mjpeg-serve's authentication: auth file and token file parsing, password and token checks, the cache.
+// Tests for cctv-mjpeg-serve's logins: auth and token files, password and token checks, the cache, the
+// login throttle, and how many viewers the descriptor limit leaves room for.
 #include "auth.hpp"
 
 #include <openssl/evp.h>
 
+#include <limits>
+
 #include <boost/test/unit_test.hpp>
 
+#include "login_throttle.hpp"
 #include "pages.hpp"
+#include "serve.hpp"
 
 using namespace cctv;
 using namespace cctv::mjpeg;
@@ -124,6 +129,23 @@ BOOST_AUTO_TEST_CASE(basic_credentials_pass_only_with_the_right_user_and_passwor
   BOOST_TEST(!a.allows("Digest username=\"alice\"", ""));
 }
 
+BOOST_AUTO_TEST_CASE(password_or_user_with_an_embedded_nul_is_refused) {
+  using namespace std::string_literals;
+  for (const auto& h : {kSha512, kSha256, kYescrypt}) {
+    BOOST_TEST(!verify_password("correct horse\0junk"s, h), h);  // crypt(3) alone would stop at the NUL
+    BOOST_TEST(!verify_password("correct horse\0"s, h), h);
+    BOOST_TEST(verify_password("correct horse"s, h), h);
+  }
+  const Auth a = both();
+  BOOST_TEST(!a.allows(basic("alice", "correct horse\0junk"s), ""));
+  BOOST_TEST(!a.allows(basic("alice", "correct horse\0"s), ""));
+  BOOST_TEST(!a.allows(basic("alice\0x"s, "correct horse"), ""));
+  BOOST_TEST(!a.allows(basic("alic", "correct horse"), ""));  // a prefix of a name is no name
+  BOOST_TEST(!a.allows(basic("alicee", "correct horse"), ""));
+  BOOST_TEST(a.allows(basic("alice", "correct horse"), ""));
+  BOOST_TEST(!a.allows(basic("alice", "correct horse\0junk"s), ""));  // the cache holds whole headers only
+}
+
 BOOST_AUTO_TEST_CASE(tokens_pass_as_bearer_header_or_query_and_nothing_else) {
   const Auth a = both();
   BOOST_TEST(a.allows("Bearer " + kToken, ""));
@@ -198,6 +220,145 @@ BOOST_AUTO_TEST_CASE(index_page_carries_the_token_percent_encoded_in_every_link)
   BOOST_TEST(page.find("src=\"/door/stream.mjpg?token=abc%2B%2F%3D0123456789abcdef\"") != std::string::npos, page);
   BOOST_TEST(page.find("href=\"/yard/snapshot.jpg?token=abc%2B%2F%3D0123456789abcdef\"") != std::string::npos);
   BOOST_TEST(index_html(cams).find("token") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+using Clock = LoginThrottle::Clock;
+using std::chrono::milliseconds;
+
+const ClientKey kMallory = client_key(std::array<std::uint8_t, 4>{192, 0, 2, 66});
+const ClientKey kAlice = client_key(std::array<std::uint8_t, 4>{192, 0, 2, 7});
+const Clock::time_point kT0 = Clock::time_point() + std::chrono::hours(1);
+
+long ms(Clock::duration d) { return static_cast<long>(std::chrono::duration_cast<milliseconds>(d).count()); }
+
+// A login of `client` at `now` that fails as soon as it gets its turn, as a
+// client that waits for each answer does. Returns when it was checked.
+Clock::time_point fail_in_turn(LoginThrottle& th, const ClientKey& client, Clock::time_point now) {
+  for (int i = 0; i < 3; ++i) {  // a turn once granted is taken at that time: never more than 2 asks
+    auto turn = th.claim(client, now);
+    if (!turn) {
+      th.failed(client, now);
+      return now;
+    }
+    now = *turn;
+  }
+  BOOST_FAIL("no turn");
+  return now;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(mjpeg_login_throttle)
+
+BOOST_AUTO_TEST_CASE(delay_doubles_from_100_ms_to_a_5_s_cap) {
+  BOOST_TEST(ms(LoginThrottle::delay_after(0)) == 0);
+  BOOST_TEST(ms(LoginThrottle::delay_after(1)) == 100);
+  BOOST_TEST(ms(LoginThrottle::delay_after(2)) == 200);
+  BOOST_TEST(ms(LoginThrottle::delay_after(6)) == 3200);
+  BOOST_TEST(ms(LoginThrottle::delay_after(7)) == 5000);
+  BOOST_TEST(ms(LoginThrottle::delay_after(1000000)) == 5000);
+}
+
+BOOST_AUTO_TEST_CASE(consecutive_failures_of_one_client_are_checked_further_and_further_apart) {
+  LoginThrottle th;
+  BOOST_TEST(!th.claim(kMallory, kT0));  // no failure yet: no wait
+  BOOST_TEST(th.failed(kMallory, kT0));  // begins throttling: log it
+  auto t = kT0;
+  std::vector<long> gaps;
+  for (int i = 0; i < 8; ++i) {
+    const auto checked = fail_in_turn(th, kMallory, t + milliseconds(1));  // asks right after the 401
+    gaps.push_back(ms(checked - t));
+    t = checked;
+  }
+  BOOST_TEST(gaps == (std::vector<long>{100, 200, 400, 800, 1600, 3200, 5000, 5000}), boost::test_tools::per_element());
+  BOOST_TEST(!th.failed(kMallory, t));  // logged once, not per failure
+  BOOST_TEST(th.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(parallel_attempts_of_one_client_take_turns) {
+  LoginThrottle th;
+  th.failed(kMallory, kT0);
+  const auto now = kT0 + milliseconds(100);
+  BOOST_TEST(!th.claim(kMallory, now));  // the first of many connections gets the turn...
+  const auto next = th.claim(kMallory, now);
+  BOOST_TEST_REQUIRE(next.has_value());  // ...the others wait one delay for the next
+  BOOST_TEST(ms(*next - now) == 100);
+  th.failed(kMallory, now + milliseconds(2));  // the first one's check failed: the next waits longer
+  const auto later = th.claim(kMallory, *next);
+  BOOST_TEST_REQUIRE(later.has_value());
+  BOOST_TEST(ms(*later - now) == 202);
+}
+
+BOOST_AUTO_TEST_CASE(other_clients_are_not_slowed_down) {
+  LoginThrottle th;
+  for (int i = 0; i < 10; ++i) fail_in_turn(th, kMallory, kT0);
+  BOOST_TEST(th.claim(kMallory, kT0 + milliseconds(1)).has_value());
+  BOOST_TEST(!th.claim(kAlice, kT0 + milliseconds(1)));
+  BOOST_TEST(th.failed(kAlice, kT0 + milliseconds(2)));  // her own first failure, her own log line
+  const auto hers = th.claim(kAlice, kT0 + milliseconds(3));
+  BOOST_TEST_REQUIRE(hers.has_value());
+  BOOST_TEST(ms(*hers - kT0) == 102);
+}
+
+BOOST_AUTO_TEST_CASE(a_success_or_a_quiet_period_forgets_the_failures) {
+  LoginThrottle th;
+  for (int i = 0; i < 5; ++i) fail_in_turn(th, kMallory, kT0);
+  th.succeeded(kMallory);
+  BOOST_TEST(th.size() == 0u);
+  BOOST_TEST(!th.claim(kMallory, kT0));
+  BOOST_TEST(th.failed(kMallory, kT0));  // throttling begins anew (and is logged anew)
+  BOOST_TEST(!th.claim(kMallory, kT0 + LoginThrottle::kForget - milliseconds(1)));  // its turn, still known
+  BOOST_TEST(th.size() == 1u);
+  BOOST_TEST(!th.claim(kMallory, kT0 + LoginThrottle::kForget));
+  BOOST_TEST(th.size() == 0u);  // forgotten
+  BOOST_TEST(th.failed(kMallory, kT0 + LoginThrottle::kForget));
+}
+
+BOOST_AUTO_TEST_CASE(table_is_bounded_and_drops_the_client_whose_last_failure_is_oldest) {
+  LoginThrottle th;
+  auto t = kT0;
+  th.failed(kAlice, t);
+  for (std::uint32_t i = 0; i < LoginThrottle::kCapacity + 100; ++i) {
+    t += milliseconds(1);
+    if (i == 4000) th.failed(kAlice, t);  // refreshed: now younger than the clients that go
+    th.failed(client_key(std::array<std::uint8_t, 4>{10, static_cast<std::uint8_t>(i >> 16),
+                                                     static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)}),
+              t);
+    BOOST_TEST_REQUIRE(th.size() <= LoginThrottle::kCapacity);
+  }
+  BOOST_TEST(th.size() == LoginThrottle::kCapacity);
+  BOOST_TEST(!th.claim(client_key(std::array<std::uint8_t, 4>{10, 0, 0, 0}), t));  // the oldest went
+  BOOST_TEST(th.claim(client_key(std::array<std::uint8_t, 4>{10, 0, 16, 99}), t).has_value());  // the newest stays
+  BOOST_TEST(th.claim(kAlice, t - milliseconds(1)).has_value());  // still remembered
+}
+
+BOOST_AUTO_TEST_CASE(ipv4_is_one_client_per_address_and_ipv6_one_per_64_prefix) {
+  const std::array<std::uint8_t, 16> mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 66};
+  BOOST_TEST((client_key(mapped) == kMallory));  // a dual-stack listener's view of the same client
+  BOOST_TEST((kMallory != kAlice));
+  std::array<std::uint8_t, 16> a{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1};
+  std::array<std::uint8_t, 16> b = a;
+  b[15] = 0x99;
+  b[9] = 0x42;  // another host part in the same /64
+  BOOST_TEST((client_key(a) == client_key(b)));
+  b[7] = 3;  // another /64
+  BOOST_TEST((client_key(a) != client_key(b)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(mjpeg_viewer_capacity)
+
+BOOST_AUTO_TEST_CASE(viewers_get_the_descriptor_limit_less_a_reserve_and_at_least_one) {
+  BOOST_TEST(viewer_capacity(1024, 1) == 1024 - 64 - 8);
+  BOOST_TEST(viewer_capacity(1048576, 10) == 1048576 - 64 - 80);
+  BOOST_TEST(viewer_capacity(100, 10) == 1);  // the reserve is more than the limit: still serve someone
+  BOOST_TEST(viewer_capacity(0, 0) == 1);
+  BOOST_TEST(viewer_capacity(std::numeric_limits<std::uint64_t>::max(), 1) == std::numeric_limits<int>::max());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

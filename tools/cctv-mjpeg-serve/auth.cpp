@@ -7,14 +7,12 @@
 #include <openssl/evp.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <set>
 
 #include <fmt/format.h>
+
+#include "cctv/read_file.hpp"
 
 namespace cctv::mjpeg {
 
@@ -76,11 +74,11 @@ bool same(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// Login and token files: regular files, at most a MiB.
 Result<std::string> read_whole(const std::string& path, std::string_view option) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ExitCode::kUsage, fmt::format("{}: cannot read '{}'", option, path), std::strerror(errno));
-  std::string text{std::istreambuf_iterator<char>(in), {}};
-  if (in.bad()) return fail(ExitCode::kUsage, fmt::format("{}: cannot read '{}'", option, path), std::strerror(errno));
+  constexpr std::size_t kMaxBytes = 1 << 20;
+  auto text = read_small_file(path, kMaxBytes);
+  if (!text) return fail(ExitCode::kUsage, fmt::format("{}: {}", option, text.error().message), text.error().cause);
   return text;
 }
 
@@ -107,10 +105,14 @@ Sha256 sha256(std::string_view data) {
 
 bool verify_password(std::string_view password, const std::string& hash) {
   auto data = std::make_unique<crypt_data>();  // about 32 KiB: not for a coroutine's stack
-  const std::string phrase(password);
+  // crypt(3) takes a C string and would hash "pw\0junk" as "pw": such a
+  // password is hashed all the same (the same cost) and then refused.
+  const bool whole = password.find('\0') == std::string_view::npos;
+  std::string phrase(password);
   const char* out = crypt_rn(phrase.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
-  const bool ok = out != nullptr && same(out, hash);
+  const bool ok = out != nullptr && same(out, hash) && whole;
   OPENSSL_cleanse(data.get(), sizeof(crypt_data));
+  OPENSSL_cleanse(phrase.data(), phrase.size());
   return ok;
 }
 
@@ -217,8 +219,8 @@ bool Auth::basic_allows(std::string_view credentials_b64, const Sha256& key) con
   const std::string_view name = std::string_view(*decoded).substr(0, colon);
   const std::string_view password = std::string_view(*decoded).substr(colon + 1);
   const BasicUser* user = nullptr;
-  for (const auto& u : users_) {
-    if (u.name == name) user = &u;
+  for (const auto& u : users_) {  // every name compared, whole and in constant time
+    if (same(u.name, name)) user = &u;
   }
   // An unknown user costs one hash too, so timing does not tell which names exist.
   const bool ok = verify_password(password, user ? user->hash : users_.front().hash) && user != nullptr;

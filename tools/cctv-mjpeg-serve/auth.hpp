@@ -40,7 +40,8 @@ Sha256 sha256(std::string_view data);
 bool supported_hash(const std::string& hash);
 
 // Checks `password` against the crypt(3) `hash` with libxcrypt's crypt_rn,
-// comparing in constant time. False for a wrong password or a bad hash.
+// comparing in constant time. False for a wrong password or a bad hash, and
+// for a password holding a NUL byte (crypt(3) would stop at it).
 // Thread safe. Costs milliseconds (that is the point of these hashes).
 bool verify_password(std::string_view password, const std::string& hash);
 

@@ -43,7 +43,7 @@ struct Options {
   double fps = 0;              // camera rate cap; 0: every frame
   double idle_timeout = 10;    // seconds without viewers before disconnecting
   bool always_on = false;
-  int max_clients = 100;
+  int max_clients = 0;         // most stream viewers; 0: as many as the descriptor limit allows (run())
   LiveCliOptions live;         // retries -1: forever
   std::string basic_auth_file;  // --basic-auth-file
   std::string token_file;       // --token-file

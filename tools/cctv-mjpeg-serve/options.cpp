@@ -47,7 +47,7 @@ void add_camera_options(CLI::App& app, Options& o) {
 void add_picture_options(CLI::App& app, Options& o) {
   add_jpeg_options(app, o.jpeg, o.quality_given);
   app.add_option("--fps", o.fps, "Highest frame rate of every camera (frames are skipped, never queued)")
-      ->check(CLI::Range(0.01, 1000.0))
+      ->check(finite_range(0.01, 1000.0))
       ->type_name("F");
 }
 
@@ -56,13 +56,15 @@ void add_server_options(CLI::App& app, Options& o) {
       ->default_str("127.0.0.1:8080")
       ->type_name("ADDR:PORT");
   app.add_option("--idle-timeout", o.idle_timeout, "Seconds a camera stays connected after its last viewer left")
-      ->check(CLI::Range(0.0, 86400.0))
+      ->check(finite_range(0.0, 86400.0))
       ->default_str("10")
       ->type_name("SECONDS");
   app.add_flag("--always-on", o.always_on, "Keep every camera connected, with or without viewers");
-  app.add_option("--max-clients", o.max_clients, "Most concurrent stream viewers; more get 503")
-      ->check(CLI::Range(1, 100000))
-      ->default_str("100")
+  app.add_option("--max-clients", o.max_clients,
+                 "Most concurrent stream viewers (1 or more); more get 503. At most, and by default, the open-file "
+                 "limit (raised to its hard limit) less 64 and less 8 per camera; a larger N is lowered, with a "
+                 "warning")
+      ->check(CLI::Validator(CLI::PositiveNumber).description(""))  // the text says it; no "N:POSITIVE" metavar
       ->type_name("N");
 }
 

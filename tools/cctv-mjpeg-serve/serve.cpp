@@ -4,8 +4,10 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,14 +23,33 @@ namespace cctv::mjpeg {
 
 namespace {
 
-// Each viewer is a socket: lift the soft descriptor limit (often 1024) to the
-// hard one so that hundreds of viewers fit.
-void raise_fd_limit() {
+// Each viewer is a socket: lifts the soft descriptor limit (often 1024) to the
+// hard one so that hundreds of viewers fit. Returns the soft limit then in force.
+std::uint64_t raise_fd_limit() {
   rlimit r{};
-  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return std::numeric_limits<std::uint64_t>::max();  // no limit we know of
+  if (r.rlim_cur < r.rlim_max) {
+    const rlim_t before = r.rlim_cur;
     r.rlim_cur = r.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &r) != 0) log_debug("cannot raise the descriptor limit");
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0) {
+      log_debug("cannot raise the descriptor limit from {} to {}", before, r.rlim_max);
+      r.rlim_cur = before;
+    }
   }
+  return r.rlim_cur == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max() : r.rlim_cur;
+}
+
+// --max-clients as served: the viewers the descriptor limit has room for, or
+// fewer when asked; more is lowered to it with a warning (not refused, so that
+// a service keeps starting when its limit shrinks).
+int max_viewers(const Options& o) {
+  const std::uint64_t limit = raise_fd_limit();
+  const int capacity = viewer_capacity(limit, o.cameras.size());
+  if (o.max_clients > capacity) {
+    log_warn("--max-clients {}: the open-file limit ({}) leaves room for {} viewer(s) with {} camera(s); serving {}",
+             o.max_clients, limit, capacity, o.cameras.size(), capacity);
+  }
+  return o.max_clients == 0 ? capacity : std::min(o.max_clients, capacity);
 }
 
 std::string display_of(const CameraSpec& c) { return c.is_stdin() ? std::string("stdin") : redact(c.url); }
@@ -76,11 +97,19 @@ class ServiceReporter {
 
 }  // namespace
 
+int viewer_capacity(std::uint64_t fd_limit, std::size_t cameras) {
+  const std::uint64_t reserve = kReservedFds + kFdsPerCamera * cameras;
+  const std::uint64_t room = fd_limit > reserve ? fd_limit - reserve : 1;
+  return static_cast<int>(std::clamp<std::uint64_t>(room, 1, std::numeric_limits<int>::max()));
+}
+
 Result<ExitCode> run(const Options& o) {
-  raise_fd_limit();
+  Options served = o;
+  served.max_clients = max_viewers(o);
+  log_debug("at most {} stream viewer(s)", served.max_clients);
   std::vector<std::shared_ptr<Hub>> hubs;
   for (const auto& c : o.cameras) hubs.push_back(std::make_shared<Hub>(c.name, display_of(c)));
-  Server server(o, hubs);
+  Server server(served, hubs);
   auto url = server.listen();
   if (!url) return fail(url.error());
   // The URL on stdout is the tool's one line of data: scripts (and tests

@@ -23,6 +23,7 @@
 
 #include "cctv/log.hpp"
 #include "cctv/signals.hpp"
+#include "login_throttle.hpp"
 #include "pages.hpp"
 
 namespace cctv::mjpeg {
@@ -44,6 +45,7 @@ constexpr auto kHeaderTimeout = 10s;             // slowloris: the whole request
 constexpr auto kWriteTimeout = 30s;              // a viewer that takes nothing for this long is dropped
 constexpr auto kFreshFrame = 1s;                 // a snapshot younger than this needs no wait
 constexpr auto kCloseTimeout = 2s;               // TLS close_notify exchange at the end of a connection
+constexpr auto kLoginWait = 10s;                 // longest wait for a throttled client's turn, else 429
 
 double now_s() { return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count(); }
 
@@ -136,6 +138,13 @@ Response error_response(http::status status, std::string_view why, const auto& r
   return text_response(status, std::string(why) + "\n", "text/plain; charset=utf-8", req);
 }
 
+// What authorized() decided.
+enum class Verdict { kAllow, kDeny, kBusy };  // kBusy: a throttled client's turn is too far off
+
+ClientKey client_of(const asio::ip::address& a) {
+  return a.is_v4() ? client_key(a.to_v4().to_bytes()) : client_key(a.to_v6().to_bytes());
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -154,6 +163,7 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   std::optional<ssl::context> tls;
   asio::thread_pool verifier{1};  // password hashes (see authorized())
+  LoginThrottle throttle;
   std::atomic<int> stream_viewers{0};
   std::atomic<bool> stopping{false};
   std::mutex conns_mu;
@@ -178,7 +188,8 @@ struct Server::Impl {
   asio::awaitable<Response> snapshot(std::shared_ptr<Conn<S>> conn, Hub& hub, const Request& req);
   template <class S>
   asio::awaitable<JpegPtr> next_frame(Conn<S>& conn, ViewerSlot& slot, SteadyClock::time_point deadline);
-  asio::awaitable<bool> authorized(const Request& req, const Target& t);
+  template <class S>
+  asio::awaitable<Verdict> authorized(Conn<S>& conn, const Request& req, const Target& t);
   Response unauthorized(const Request& req) const;
   void close_all();
 };
@@ -323,15 +334,40 @@ asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, 
   co_return res;
 }
 
-// A password hash takes milliseconds: it runs on a thread of its own, so that
-// a flood of wrong passwords never stalls the streams of the session threads.
-asio::awaitable<bool> Server::Impl::authorized(const Request& req, const Target& t) {
-  if (!opts.auth || t.path == "/healthz") co_return true;
+// Every login attempt of a client waits for its turn (LoginThrottle) on the
+// connection's timer, never blocking a thread: failures slow that client down
+// and no one else. A password hash takes milliseconds: it runs on a thread of
+// its own, so that a flood of wrong passwords never stalls the session threads.
+template <class S>
+asio::awaitable<Verdict> Server::Impl::authorized(Conn<S>& conn, const Request& req, const Target& t) {
+  if (!opts.auth || t.path == "/healthz") co_return Verdict::kAllow;
   const auto field = req[http::field::authorization];
   const std::string_view header(field.data(), field.size());
-  if (auto quick = opts.auth->quick_check(header, t.token)) co_return *quick;
-  co_return co_await asio::co_spawn(
-      verifier, [&]() -> asio::awaitable<bool> { co_return opts.auth->allows(header, t.token); }, asio::use_awaitable);
+  beast::error_code ec;
+  const auto peer = conn.tcp().socket().remote_endpoint(ec).address();
+  if ((header.empty() && t.token.empty()) || ec) co_return Verdict::kDeny;  // no attempt (a browser's first), or gone
+  const ClientKey client = client_of(peer);
+  const auto give_up = SteadyClock::now() + kLoginWait;
+  while (auto turn = throttle.claim(client, SteadyClock::now())) {  // bounded by give_up
+    if (*turn > give_up || stopping) co_return Verdict::kBusy;
+    conn.wake.expires_at(*turn);
+    co_await conn.wake.async_wait(kNoThrow);
+  }
+  bool ok = false;
+  if (auto quick = opts.auth->quick_check(header, t.token)) {
+    ok = *quick;
+  } else {
+    ok = co_await asio::co_spawn(
+        verifier, [&]() -> asio::awaitable<bool> { co_return opts.auth->allows(header, t.token); },
+        asio::use_awaitable);
+  }
+  if (ok) {
+    throttle.succeeded(client);
+  } else if (throttle.failed(client, SteadyClock::now())) {
+    log_warn("login failed from {}: its next logins wait, longer after each failure (up to {} s), until one passes",
+             peer.to_string(), std::chrono::duration_cast<std::chrono::seconds>(LoginThrottle::kMaxDelay).count());
+  }
+  co_return ok ? Verdict::kAllow : Verdict::kDeny;
 }
 
 Response Server::Impl::unauthorized(const Request& req) const {
@@ -362,8 +398,9 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
   if (!t.ok) {
     res = error_response(http::status::bad_request, "bad request target", req);
     res.keep_alive(false);
-  } else if (!co_await authorized(req, t)) {  // before 404, so that camera names stay private too
-    res = unauthorized(req);
+  } else if (const auto v = co_await authorized(*conn, req, t); v != Verdict::kAllow) {  // before 404: names private
+    res = v == Verdict::kDeny ? unauthorized(req)
+                              : error_response(http::status::too_many_requests, "too many failed logins", req);
   } else if (!known) {
     res = error_response(http::status::not_found, "not found", req);
   } else if (!method_ok) {

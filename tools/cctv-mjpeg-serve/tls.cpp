@@ -6,11 +6,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 #include <fmt/format.h>
+
+#include "cctv/read_file.hpp"
 
 namespace cctv::mjpeg {
 
@@ -25,11 +24,10 @@ std::string openssl_reason() {
 }
 
 Status readable(const std::string& path, std::string_view option) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || in.peek() == std::ifstream::traits_type::eof()) {
-    const std::string cause = in ? "empty file" : std::strerror(errno);
-    return fail(ExitCode::kUsage, fmt::format("{}: cannot read '{}'", option, path), cause);
-  }
+  constexpr std::size_t kMaxBytes = 1 << 20;  // a certificate chain or a key
+  auto bytes = read_small_file(path, kMaxBytes);
+  if (!bytes) return fail(ExitCode::kUsage, fmt::format("{}: {}", option, bytes.error().message), bytes.error().cause);
+  if (bytes->empty()) return fail(ExitCode::kUsage, fmt::format("{}: cannot read '{}'", option, path), "empty file");
   return {};
 }
 
