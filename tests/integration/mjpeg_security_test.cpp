@@ -194,7 +194,7 @@ int lines_with(const std::string& log, const std::string& text) {
 // The lines of `p`'s stderr that hold `text`, once there are `n` of them or
 // after `limit` (stderr is read in the background, so a line just written
 // may not have arrived yet).
-int log_lines(const Process& p, const std::string& text, int n, std::chrono::milliseconds limit = 5s) {
+int log_lines(const Process& p, const std::string& text, int n, std::chrono::milliseconds limit = 30s) {
   const auto until = std::chrono::steady_clock::now() + limit;
   int got = lines_with(p.stderr_text(), text);
   while (got < n && std::chrono::steady_clock::now() < until) {
