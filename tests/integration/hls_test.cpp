@@ -318,7 +318,7 @@ Restart run_restart(const fs::path& dir) {
   } else {
     r.later_first = p->sequence;
     // Deleted right after its first playlist is in place.
-    poll_until(10s, [&] {
+    poll_until(30s, [&] {
       r.earlier_left.clear();
       for (const auto& name : r.earlier) {
         if (fs::exists(fs::symlink_status(dir / name))) r.earlier_left.insert(name);
