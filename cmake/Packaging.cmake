@@ -89,12 +89,13 @@ set(CPACK_PACKAGE_VENDOR "cctv-tools")
 set(CPACK_PACKAGE_CONTACT "${CCTV_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "command-line tools for RTSP/CCTV cameras
 Small tools for IP cameras that speak RTSP or serve MJPEG over HTTP:
-cctv-probe tells what a stream holds, cctv-grab takes snapshots and
-timelapses, cctv-mjpeg-serve shows cameras live in any browser, cctv-hls
-turns a camera into HLS for nginx, and cctv-record records segments with
-retention. They share one capture library, the same options and exit codes,
-reconnect with backoff, and run as sandboxed systemd services (one per
-camera, settings in /etc/cctv/NAME.conf).")
+cctv-discover finds ONVIF cameras and their stream URLs, cctv-probe tells
+what a stream holds, cctv-grab takes snapshots and timelapses,
+cctv-mjpeg-serve shows cameras live in any browser, cctv-hls turns a camera
+into HLS for nginx, and cctv-record records segments with retention. They
+share one capture library, the same options and exit codes; the
+long-running ones reconnect with backoff and run as sandboxed systemd
+services (one per camera, settings in /etc/cctv/NAME.conf).")
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

@@ -91,8 +91,9 @@ check_deb() {
   local depends
   depends=$(dpkg-deb -f "$deb" Depends)
   echo "Depends: $depends"
-  # Computed by dpkg-shlibdeps from the binaries: the FFmpeg, TurboJPEG and C++ runtime libraries.
-  for lib in libc6 libstdc++6 libavformat libavcodec libturbojpeg0 libsystemd0; do
+  # Computed by dpkg-shlibdeps from the binaries: the FFmpeg, TurboJPEG and C++ runtime libraries,
+  # and libxml2, which cctv-discover reads SOAP with.
+  for lib in libc6 libstdc++6 libavformat libavcodec libturbojpeg0 libsystemd0 libxml2; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib"
   done
   for field in Maintainer Description Section; do
