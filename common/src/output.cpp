@@ -23,9 +23,6 @@ Error output_error(const std::filesystem::path& p, int err) {
   return {ExitCode::kOutput, "cannot write '" + p.string() + "'", std::strerror(err)};
 }
 
-// The widest %N field: more digits than a long has.
-constexpr int kMaxSeqWidth = 20;
-
 // Replaces %N / %<digits>N by the sequence number; leaves other fields
 // (doubling nothing) for strftime. "%%" is copied as is so strftime sees it.
 std::string expand_sequence(std::string_view p, long seq) {
@@ -40,7 +37,7 @@ std::string expand_sequence(std::string_view p, long seq) {
     if (j < p.size() && p[j] == 'N') {
       int width = 0;
       std::from_chars(p.data() + i + 1, p.data() + j, width);  // check_pattern() rejects the too wide
-      out += fmt::format("{:0{}}", seq, std::clamp(width, 0, kMaxSeqWidth));
+      out += fmt::format("{:0{}}", seq, std::clamp(width, 0, kMaxSequenceWidth));
       i = j;
     } else {
       out += p.substr(i, 2);  // "%%" or a strftime field
@@ -207,9 +204,9 @@ Status check_pattern(std::string_view pattern) {
     if (j > i + 1 && j < pattern.size() && pattern[j] == 'N') {
       int width = 0;
       const auto [end, ec] = std::from_chars(pattern.data() + i + 1, pattern.data() + j, width);
-      if (ec != std::errc() || width > kMaxSeqWidth) {
+      if (ec != std::errc() || width > kMaxSequenceWidth) {
         return fail(ExitCode::kUsage, fmt::format("'{}': the width of %N is at most {}",
-                                                  pattern.substr(i, j - i + 1), kMaxSeqWidth));
+                                                  pattern.substr(i, j - i + 1), kMaxSequenceWidth));
       }
     }
     if (pattern[i + 1] == '%') ++i;  // "%%": a literal %

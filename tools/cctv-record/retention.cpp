@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cctv/log.hpp"
+#include "cctv/output.hpp"
 
 namespace cctv::record {
 
@@ -38,8 +39,8 @@ std::string escape(std::string_view text) {
 // The recorder's "-2" .. "-999" before the extension (Recorder::segment_path).
 constexpr std::string_view kCollision = "(?:-(?:[2-9]|[1-9][0-9]{1,2}))?";
 
-// The widest %N: expand_pattern() pads to at most 20 digits, and a long has 19.
-constexpr int kMaxSeqWidth = 20;
+// The most digits of an unpadded %N: a long has 19 (expand_pattern() pads to
+// at most kMaxSequenceWidth).
 constexpr int kMaxSeqDigits = 19;
 
 std::optional<std::string> one_of(const std::set<std::string>& words) {
@@ -133,7 +134,7 @@ std::optional<std::pair<std::string, size_t>> sequence_field(std::string_view p,
   int width = 0;
   if (j > i + 1) {
     const auto [end, ec] = std::from_chars(p.data() + i + 1, p.data() + j, width);
-    if (ec != std::errc() || width > kMaxSeqWidth) return std::pair{std::string(), j};  // refused: nothing matches
+    if (ec != std::errc() || width > kMaxSequenceWidth) return std::pair{std::string(), j};  // refused: nothing matches
   }
   return std::pair{fmt::format("[0-9]{{{},{}}}", std::max(width, 1), std::max(width, kMaxSeqDigits)), j};
 }

@@ -13,6 +13,10 @@
 
 namespace cctv {
 
+// The widest %N field (`%20N`): more digits than a long has. check_pattern()
+// refuses wider ones; expand_pattern() caps them.
+inline constexpr int kMaxSequenceWidth = 20;
+
 // Expands an output pattern: `%N` is the sequence number `seq`, `%4N` the same
 // zero-padded to 4 digits; every other field is strftime(3)'s in local time
 // (`%Y%m%d-%H%M%S`); `%%` is a literal %. Pure apart from the time zone.
