@@ -325,6 +325,47 @@ BOOST_AUTO_TEST_CASE(later_session_joins_the_running_stream_mid_gop) {
   BOOST_TEST(keyframe_starts < static_cast<int>(joins.size()));
 }
 
+BOOST_AUTO_TEST_CASE(clock_mount_frames_show_when_they_were_made) {
+  // 25 frames decoded by ffmpeg as 640x360 grey: every one carries a valid
+  // stamp, between the request and the read, 40 ms apart (a live 25 fps encoder).
+  constexpr int kFrames = 25;
+  constexpr std::size_t kFrameBytes = 640 * 360;
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t before = now_ms();
+  const RunResult r = run_tool({"ffmpeg", "-hide_banner", "-loglevel", "error", "-rtsp_transport",
+                                "tcp", "-i", camera().url("clock"), "-frames:v",
+                                std::to_string(kFrames), "-f", "rawvideo", "-pix_fmt", "gray", "-"},
+                               60s);
+  const std::int64_t after = now_ms();
+  BOOST_TEST_INFO("ffmpeg: " << r.err);
+  BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+  BOOST_REQUIRE_EQUAL(r.out.size(), kFrames * kFrameBytes);
+  std::vector<std::int64_t> stamps;
+  for (int i = 0; i < kFrames; ++i) {
+    const auto* luma = reinterpret_cast<const std::uint8_t*>(r.out.data()) + i * kFrameBytes;
+    const auto stamp = read_clock_stamp(luma, 640, 640, 360);
+    BOOST_TEST_CONTEXT("frame " << i) {
+      BOOST_REQUIRE(stamp.has_value());
+      BOOST_TEST(*stamp >= before);
+      BOOST_TEST(*stamp <= after);
+    }
+    stamps.push_back(*stamp);
+  }
+  // 24 steps of 40 ms; a loaded machine may bunch frames but not reorder them.
+  for (std::size_t i = 1; i < stamps.size(); ++i) BOOST_TEST(stamps[i] > stamps[i - 1]);
+  const double mean_step = static_cast<double>(stamps.back() - stamps.front()) / (kFrames - 1);
+  BOOST_TEST_MESSAGE("/clock: mean step " << mean_step << " ms");
+  BOOST_TEST(mean_step > 30.0);
+  BOOST_TEST(mean_step < 60.0);
+  // A frame of another mount holds no stamp.
+  std::vector<std::uint8_t> grey(kFrameBytes, 128);
+  BOOST_TEST(!read_clock_stamp(grey.data(), 640, 640, 360).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(serves_concurrent_tcp_and_udp_clients) {
   constexpr int kClients = 16;
   const std::vector<std::string> mounts = {"h264", "mjpeg", "h265"};

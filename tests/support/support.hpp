@@ -2,6 +2,7 @@
 // Helpers for integration tests: run built tools with deadlines, the RTSP camera fixture, temp dirs, sockets.
 #pragma once
 
+#include <cstdint>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -124,6 +125,12 @@ struct CameraOptions {
   int port = 0;  // 0: a free port chosen by the camera
 };
 
+// The wall-clock time, in milliseconds since the Unix epoch, painted into a
+// decoded frame of the /clock mount (its luma plane, any size that keeps the
+// 32:1 ratio of width to square), or nullopt if the frame holds no valid stamp.
+std::optional<std::int64_t> read_clock_stamp(const std::uint8_t* luma, int stride, int width,
+                                             int height);
+
 // RAII over cctv-test-camera, the gst-rtsp-server fixture serving on 127.0.0.1:
 //   /h264       H.264 1280x720 25 fps, GOP 50 (2 s), no B-frames
 //   /h265       H.265 1280x720 25 fps, GOP 50
@@ -137,8 +144,12 @@ struct CameraOptions {
 //   /clock-jump as /h264 in real time, but its RTP timestamps step back 5 s
 //               halfway through every 20 s of the camera's life and forward 30 s
 //               at the end of each, mid-GOP (a camera resyncing its clock)
-// Any other path answers 404. Every mount runs in real time from start-up, with
-// or without clients: a client joins mid-GOP, as with a real camera.
+//   /clock      live H.264 640x360 25 fps (x264 zerolatency, main profile, GOP 50,
+//               no B-frames) whose every frame shows the wall-clock time it was
+//               made (read_clock_stamp()); each client gets its own encoder,
+//               started at its SETUP, so the first frame is a keyframe
+// Any other path answers 404. Every other mount runs in real time from start-up,
+// with or without clients: a client joins mid-GOP, as with a real camera.
 class Camera {
  public:
   // Starts the camera and waits (at most 30 s) until it listens.
