@@ -14,8 +14,8 @@
 #include "cctv/remux.hpp"
 #include "cctv/signals.hpp"
 #include "cctv/url.hpp"
-#include "hls_codecs.hpp"
-#include "hls_muxer.hpp"
+#include "cctv/codecs.hpp"
+#include "cctv/segment_muxer.hpp"
 #include "hls_playlist.hpp"
 #include "hls_store.hpp"
 
@@ -72,7 +72,7 @@ class Rendition {
  private:
   Status on_connection();
   Status start_output(const AVPacket& key);
-  Status setup_audio(Container container);
+  Status setup_audio(SegmentContainer container);
   Status handle(AVPacket* pkt);
   Status handle_video(AVPacket* pkt);
   Status handle_audio(AVPacket* pkt);
@@ -138,12 +138,12 @@ Status Rendition::on_connection() {
   return {};
 }
 
-Status Rendition::setup_audio(Container container) {
+Status Rendition::setup_audio(SegmentContainer container) {
   transcoder_.reset();
   audio_par_.reset();
   if (in_audio_ < 0) return {};
   const AVStream* in = live_.source()->format()->streams[in_audio_];
-  if (can_copy_audio(in->codecpar->codec_id, container == Container::kTs ? "mpegts" : "mp4")) {
+  if (can_copy_audio(in->codecpar->codec_id, container == SegmentContainer::kTs ? "mpegts" : "mp4")) {
     audio_par_ = copy_parameters(in->codecpar);
     return {};
   }
@@ -168,7 +168,7 @@ Status Rendition::start_output(const AVPacket& key) {
   static_cast<void>(fill_picture_size(*video, key));
   const bool hevc = video->codec_id == AV_CODEC_ID_HEVC;
   if (hevc && o_.segment_type == SegmentType::kTs) log_warn("H.265 goes into fMP4 segments (--segment-type ts ignored)");
-  const Container container = hevc || o_.segment_type == SegmentType::kFmp4 ? Container::kFmp4 : Container::kTs;
+  const SegmentContainer container = hevc || o_.segment_type == SegmentType::kFmp4 ? SegmentContainer::kFmp4 : SegmentContainer::kTs;
   ParPtr old_audio = std::move(audio_par_);
   if (auto a = setup_audio(container); !a) return a;
   codecs_ = video_codec_string(*video, &key);
@@ -183,7 +183,7 @@ Status Rendition::start_output(const AVPacket& key) {
   if (!m) return fail(m.error());
   muxer_.emplace(std::move(*m));
   video_par_ = std::move(video);
-  if (container == Container::kFmp4) {
+  if (container == SegmentContainer::kFmp4) {
     auto uri = store_.store_init(sequence_, muxer_->init_segment());
     if (!uri) return fail(uri.error());
   }
@@ -259,7 +259,7 @@ Status Rendition::finish_segment(std::int64_t end) {
   open_ = false;
   auto bytes = muxer_->cut();
   if (!bytes) return fail(bytes.error());
-  auto seg = store_.store_segment(sequence_, muxer_->container() == Container::kTs ? "ts" : "m4s", *bytes);
+  auto seg = store_.store_segment(sequence_, muxer_->container() == SegmentContainer::kTs ? "ts" : "m4s", *bytes);
   if (!seg) {
     log_warn("{}: segment {} lost: {}", c_.dir.string(), sequence_, seg.error().what());
     store_.drop_retired();  // room for the next one if the disk is full

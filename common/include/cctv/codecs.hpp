@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Facts a master playlist needs from the streams: RFC 6381 CODECS strings
+// Facts a playlist or a MediaSource needs from the streams: RFC 6381 CODECS strings
 // (from the parameter sets). The picture size: remux.hpp fill_picture_size().
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include "cctv/av.hpp"
 
-namespace cctv::hls {
+namespace cctv {
 
 // Removes H.264/H.265 emulation-prevention bytes (00 00 03 -> 00 00).
 std::string unescape_rbsp(std::span<const std::uint8_t> nal);
@@ -33,4 +33,4 @@ std::string video_codec_string(const AVCodecParameters& par, const AVPacket* key
 // (MP3), "ac-3", "ec-3"; empty for anything else.
 std::string audio_codec_string(const AVCodecParameters& par);
 
-}  // namespace cctv::hls
+}  // namespace cctv

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // CODECS strings from parameter sets, and the picture size from a keyframe.
-#include "hls_codecs.hpp"
+#include "cctv/codecs.hpp"
 
 #include <optional>
 
@@ -8,7 +8,7 @@
 
 #include "cctv/remux.hpp"
 
-namespace cctv::hls {
+namespace cctv {
 
 namespace {
 
@@ -125,4 +125,4 @@ std::string audio_codec_string(const AVCodecParameters& par) {
   }
 }
 
-}  // namespace cctv::hls
+}  // namespace cctv

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // libavformat's mpegts and mp4 muxers writing into dynamic buffers, cut per segment.
-#include "hls_muxer.hpp"
+#include "cctv/segment_muxer.hpp"
 
 extern "C" {
 #include <libavutil/opt.h>
 }
 
-namespace cctv::hls {
+namespace cctv {
 
 struct SegmentMuxer::State {
-  Container container = Container::kTs;
+  SegmentContainer container = SegmentContainer::kTs;
   AVFormatContext* ctx = nullptr;
   std::vector<std::uint8_t> init;
   bool audio = false;
@@ -39,17 +39,17 @@ tl::unexpected<Error> av_fail(ExitCode code, const char* what, int rc) {
   return fail(code, what, av::error_string(rc));
 }
 
-Status add_stream(AVFormatContext* ctx, const AVCodecParameters& par, Container container) {
+Status add_stream(AVFormatContext* ctx, const AVCodecParameters& par, SegmentContainer container) {
   AVStream* st = avformat_new_stream(ctx, nullptr);
   if (st == nullptr) return fail(ExitCode::kFailure, "out of memory");
   if (int rc = avcodec_parameters_copy(st->codecpar, &par); rc < 0) return av_fail(ExitCode::kFailure, "muxer", rc);
   st->codecpar->codec_tag = 0;
   // Apple's players take HEVC in fMP4 only with the hvc1 sample entry
   // (parameter sets in the init segment), not FFmpeg's default hev1.
-  if (container == Container::kFmp4 && par.codec_id == AV_CODEC_ID_HEVC) {
+  if (container == SegmentContainer::kFmp4 && par.codec_id == AV_CODEC_ID_HEVC) {
     st->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
   }
-  st->time_base = par.codec_type == AVMEDIA_TYPE_AUDIO && container == Container::kFmp4 && par.sample_rate > 0
+  st->time_base = par.codec_type == AVMEDIA_TYPE_AUDIO && container == SegmentContainer::kFmp4 && par.sample_rate > 0
                       ? AVRational{1, par.sample_rate}
                       : kTimeline;
   return {};
@@ -57,13 +57,13 @@ Status add_stream(AVFormatContext* ctx, const AVCodecParameters& par, Container 
 
 }  // namespace
 
-Result<SegmentMuxer> SegmentMuxer::open(Container container, const AVCodecParameters& video,
+Result<SegmentMuxer> SegmentMuxer::open(SegmentContainer container, const AVCodecParameters& video,
                                         const AVCodecParameters* audio) {
   av::init();
   auto s = std::make_unique<State>();
   s->container = container;
   s->audio = audio != nullptr;
-  const char* name = container == Container::kTs ? "mpegts" : "mp4";
+  const char* name = container == SegmentContainer::kTs ? "mpegts" : "mp4";
   if (int rc = avformat_alloc_output_context2(&s->ctx, nullptr, name, nullptr); rc < 0) {
     return av_fail(ExitCode::kFailure, "cannot create the segment muxer", rc);
   }
@@ -73,7 +73,7 @@ Result<SegmentMuxer> SegmentMuxer::open(Container container, const AVCodecParame
   }
   if (int rc = avio_open_dyn_buf(&s->ctx->pb); rc < 0) return av_fail(ExitCode::kFailure, "muxer buffer", rc);
   AVDictionary* opts = nullptr;
-  if (container == Container::kFmp4) {
+  if (container == SegmentContainer::kFmp4) {
     // An init segment (empty moov), then a fragment exactly where cut() asks;
     // frag_discont keeps the first fragment's decode time (tfdt) on our
     // timeline rather than at zero, so a new init after a reconnect
@@ -86,7 +86,7 @@ Result<SegmentMuxer> SegmentMuxer::open(Container container, const AVCodecParame
     return av_fail(rc == AVERROR(EINVAL) || rc == AVERROR_PATCHWELCOME ? ExitCode::kUnsupported : ExitCode::kFailure,
                    "the segment muxer refused the streams", rc);
   }
-  if (container == Container::kFmp4) {
+  if (container == SegmentContainer::kFmp4) {
     s->init = s->take_buffer();
     if (int r = avio_open_dyn_buf(&s->ctx->pb); r < 0) return av_fail(ExitCode::kFailure, "muxer buffer", r);
   }
@@ -98,7 +98,7 @@ SegmentMuxer::SegmentMuxer(SegmentMuxer&&) noexcept = default;
 SegmentMuxer& SegmentMuxer::operator=(SegmentMuxer&&) noexcept = default;
 SegmentMuxer::~SegmentMuxer() = default;
 
-Container SegmentMuxer::container() const { return s_->container; }
+SegmentContainer SegmentMuxer::container() const { return s_->container; }
 bool SegmentMuxer::has_audio() const { return s_->audio; }
 std::span<const std::uint8_t> SegmentMuxer::init_segment() const { return s_->init; }
 
@@ -114,8 +114,8 @@ Result<std::vector<std::uint8_t>> SegmentMuxer::cut() {
   auto bytes = s_->take_buffer();
   if (int rc = avio_open_dyn_buf(&s_->ctx->pb); rc < 0) return av_fail(ExitCode::kFailure, "muxer buffer", rc);
   // Every MPEG-TS segment starts with PAT and PMT so it decodes on its own.
-  if (s_->container == Container::kTs) av_opt_set(s_->ctx->priv_data, "mpegts_flags", "+resend_headers", 0);
+  if (s_->container == SegmentContainer::kTs) av_opt_set(s_->ctx->priv_data, "mpegts_flags", "+resend_headers", 0);
   return bytes;
 }
 
-}  // namespace cctv::hls
+}  // namespace cctv

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Muxing stream-copied packets into HLS segments in memory: MPEG-TS, or
+// Muxing stream-copied packets into segments in memory (HLS, live fMP4): MPEG-TS, or
 // fragmented MP4 (an init segment, then one moof+mdat fragment per segment).
 #pragma once
 
@@ -11,9 +11,9 @@
 #include "cctv/av.hpp"
 #include "cctv/error.hpp"
 
-namespace cctv::hls {
+namespace cctv {
 
-enum class Container { kTs, kFmp4 };
+enum class SegmentContainer { kTs, kFmp4 };
 
 // The time base of the timestamps write() takes, for every stream.
 inline constexpr AVRational kTimeline{1, 90000};
@@ -29,14 +29,14 @@ class SegmentMuxer {
   // the hvc1 sample entry) and `audio` (AAC/MP3/AC-3, or null) and writes
   // the header. Errors: kUnsupported when FFmpeg's muxer refuses a codec,
   // kFailure otherwise.
-  [[nodiscard]] static Result<SegmentMuxer> open(Container container, const AVCodecParameters& video,
+  [[nodiscard]] static Result<SegmentMuxer> open(SegmentContainer container, const AVCodecParameters& video,
                                                  const AVCodecParameters* audio);
 
   SegmentMuxer(SegmentMuxer&&) noexcept;
   SegmentMuxer& operator=(SegmentMuxer&&) noexcept;
   ~SegmentMuxer();
 
-  Container container() const;
+  SegmentContainer container() const;
   bool has_audio() const;
 
   // The fMP4 init segment (ftyp + moov); empty for MPEG-TS.
@@ -59,4 +59,4 @@ class SegmentMuxer {
   std::unique_ptr<State> s_;
 };
 
-}  // namespace cctv::hls
+}  // namespace cctv

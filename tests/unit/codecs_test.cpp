@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "hls_codecs.hpp"
+#include "cctv/codecs.hpp"
 
-using namespace cctv::hls;
+using namespace cctv;
 
 namespace {
 
@@ -18,7 +18,7 @@ const std::vector<std::uint8_t> kHevcSps{0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x0
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(hls_codecs)
+BOOST_AUTO_TEST_SUITE(codecs)
 
 BOOST_AUTO_TEST_CASE(h264_codec_string_is_profile_constraints_level_in_hex) {
   BOOST_TEST(h264_codec_string(kH264Sps) == "avc1.4d401f");
