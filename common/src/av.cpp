@@ -2,6 +2,7 @@
 // FFmpeg helpers: allocation, error text, and routing av_log into our logger.
 #include "cctv/av.hpp"
 
+#include <algorithm>
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -26,6 +27,22 @@ FramePtr make_frame() {
   AVFrame* f = av_frame_alloc();
   if (f == nullptr) throw std::bad_alloc();
   return FramePtr(f);
+}
+
+ParametersPtr copy_parameters(const AVCodecParameters* p) {
+  if (p == nullptr) return nullptr;
+  ParametersPtr out(avcodec_parameters_alloc());
+  if (out && avcodec_parameters_copy(out.get(), p) < 0) out.reset();
+  return out;
+}
+
+bool same_parameters(const AVCodecParameters* a, const AVCodecParameters* b) {
+  if ((a == nullptr) != (b == nullptr)) return false;
+  if (a == nullptr) return true;
+  return a->codec_id == b->codec_id && a->width == b->width && a->height == b->height &&
+         a->sample_rate == b->sample_rate && a->ch_layout.nb_channels == b->ch_layout.nb_channels &&
+         a->extradata_size == b->extradata_size &&
+         (a->extradata_size == 0 || std::equal(a->extradata, a->extradata + a->extradata_size, b->extradata));
 }
 
 std::string error_string(int averror) {

@@ -17,6 +17,7 @@ complete -c cctv-mjpeg-serve -l basic-auth-file -r -F -d 'Require HTTP Basic aut
 complete -c cctv-mjpeg-serve -l token-file -r -F -d 'Require a bearer token (Authorization header or ?token=): one token a line'
 complete -c cctv-mjpeg-serve -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate chain'
 complete -c cctv-mjpeg-serve -l tls-key -r -F -d 'The PEM private key of --tls-cert (unencrypted)'
+complete -c cctv-mjpeg-serve -l allow-origin -x -d 'Also accept WebSocket streams opened by pages of this origin (SCHEME://HOST[:PORT]); repeatable. Others than the server\'s own get 403'
 complete -c cctv-mjpeg-serve -l transport -x -a 'auto tcp udp' -d 'RTSP transport; auto: tcp, or udp when the camera refuses tcp (udp may be dropped by firewalls and NAT)'
 complete -c cctv-mjpeg-serve -l timeout -x -d 'Seconds to wait for the connection and for every read before giving up (exit 3)'
 complete -c cctv-mjpeg-serve -l user -x -d 'Camera user name (overrides the URL\'s)'

@@ -3,7 +3,8 @@
 //
 // Usage (under netns-run): node mjpeg_view.mjs PATH/TO/cctv-mjpeg-serve
 // The source is lavfi's testsrc, whose frame counter makes every picture
-// different from the last: two equal screenshots mean a frozen view.
+// different from the last: two equal screenshots mean a frozen view. Its raw
+// video cannot go through MSE, so the page's player falls back to MJPEG.
 
 import { check, runTest, sleep } from './lib/harness.mjs';
 
@@ -24,14 +25,16 @@ await runTest('browser.mjpeg_view', async (t) => {
 
   const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15000 });
   check(response && response.status() === 200, `GET / answered ${response && response.status()}`);
-  const img = page.locator('img[src="/cam/stream.mjpg"]');
-  check((await img.count()) === 1, 'the page has no <img> for /cam/stream.mjpg');
+  const img = page.locator('figure[data-camera="cam"] img');
+  check((await img.count()) === 1, 'the page has no <img> for camera cam');
 
-  // The first part arrives once the camera is connected (on demand).
+  // The first part arrives once the camera is connected (on demand), after
+  // the player found that MSE cannot play it.
   await page.waitForFunction(() => {
-    const el = document.querySelector('img[src="/cam/stream.mjpg"]');
-    return el && el.naturalWidth > 0;
-  }, null, { timeout: 15000 });
+    const fig = document.querySelector('figure[data-camera="cam"]');
+    const el = fig && fig.querySelector('img');
+    return fig.dataset.mode === 'mjpeg' && el.getAttribute('src') === '/cam/stream.mjpg' && el.naturalWidth > 0;
+  }, null, { timeout: 30000 });
   const size = await img.evaluate((el) => [el.naturalWidth, el.naturalHeight]);
   check(size[0] === 640 && size[1] === 360, `the picture is ${size[0]}x${size[1]}, not 640x360`);
 

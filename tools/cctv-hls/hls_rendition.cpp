@@ -40,26 +40,9 @@ StoreOptions store_options(const Options& o, const RenditionConfig& c) {
 std::int64_t ticks(double seconds) { return static_cast<std::int64_t>(seconds * kTimeline.den); }
 double seconds(std::int64_t t) { return static_cast<double>(t) / kTimeline.den; }
 
-bool same_parameters(const AVCodecParameters* a, const AVCodecParameters* b) {
-  if ((a == nullptr) != (b == nullptr)) return false;
-  if (a == nullptr) return true;
-  return a->codec_id == b->codec_id && a->width == b->width && a->height == b->height &&
-         a->sample_rate == b->sample_rate && a->ch_layout.nb_channels == b->ch_layout.nb_channels &&
-         a->extradata_size == b->extradata_size &&
-         (a->extradata_size == 0 || std::equal(a->extradata, a->extradata + a->extradata_size, b->extradata));
-}
-
-struct ParFree {
-  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
-};
-using ParPtr = std::unique_ptr<AVCodecParameters, ParFree>;
-
-ParPtr copy_parameters(const AVCodecParameters* p) {
-  if (p == nullptr) return nullptr;
-  ParPtr out(avcodec_parameters_alloc());
-  if (out) avcodec_parameters_copy(out.get(), p);
-  return out;
-}
+using av::copy_parameters;
+using av::same_parameters;
+using ParPtr = av::ParametersPtr;
 
 class Rendition {
  public:

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include "cctv/read_file.hpp"
@@ -262,6 +263,42 @@ std::vector<std::string> Auth::challenges() const {
   if (basic_on()) out.push_back(fmt::format("Basic realm=\"{}\", charset=\"UTF-8\"", kRealm));
   if (tokens_on()) out.push_back(fmt::format("Bearer realm=\"{}\"", kRealm));
   return out;
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "scheme://host:port" with the scheme's default port spelt out, or nullopt.
+std::optional<std::string> normal_origin(std::string_view origin) {
+  auto u = boost::urls::parse_absolute_uri(origin);
+  if (!u || u->has_userinfo() || !u->encoded_path().empty() || u->has_query() || u->has_fragment() ||
+      u->encoded_host().empty()) {
+    return std::nullopt;
+  }
+  const std::string scheme = lower(u->scheme());
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  const std::string port = u->has_port() ? std::string(u->port()) : (scheme == "https" ? "443" : "80");
+  return scheme + "://" + lower(u->encoded_host()) + ":" + port;
+}
+
+}  // namespace
+
+bool valid_origin(std::string_view origin) { return normal_origin(origin).has_value(); }
+
+bool origin_allowed(std::string_view origin, std::string_view host, bool tls, const std::vector<std::string>& allowed) {
+  if (origin.empty()) return true;
+  const auto from = normal_origin(origin);
+  if (!from) return false;  // "null" (a sandboxed or file page) or junk
+  for (const auto& a : allowed) {
+    if (normal_origin(a) == from) return true;
+  }
+  const auto self = normal_origin(std::string(tls ? "https://" : "http://") + std::string(host));
+  return self && *self == *from;
 }
 
 }  // namespace cctv::mjpeg

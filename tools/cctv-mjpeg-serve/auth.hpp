@@ -112,4 +112,18 @@ class Auth {
   mutable std::size_t cache_next_ = 0;
 };
 
+// Whether `origin` is a Web origin as browsers send it: http or https
+// scheme, a host, an optional port, nothing else.
+bool valid_origin(std::string_view origin);
+
+// Whether a WebSocket upgrade with the Origin header `origin` may go on, for
+// a server reached as `host` (the Host header) over `tls`. No Origin (not a
+// browser) passes; a browser's page must come from the server itself (same
+// scheme, host and port, compared as browsers do) or from an origin in
+// `allowed` (--allow-origin, compared exactly, case-insensitively). Browsers
+// send Basic credentials and cookies with cross-site WebSocket requests, so
+// this is what keeps another site's page from watching with them.
+bool origin_allowed(std::string_view origin, std::string_view host, bool tls,
+                    const std::vector<std::string>& allowed);
+
 }  // namespace cctv::mjpeg

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The capture loop: LiveSource -> Decoder -> JpegEncoder (or MJPEG pass-through) -> Hub.
+// The capture loop: LiveSource -> Decoder -> JpegEncoder (or MJPEG pass-through) -> Hub,
+// and LiveSource -> Fmp4Feed (stream copy) -> MediaHub.
 #include "capture.hpp"
 
 #include <cmath>
@@ -12,6 +13,7 @@
 #include "cctv/log.hpp"
 #include "cctv/signals.hpp"
 #include "cctv/url.hpp"
+#include "fmp4_feed.hpp"
 
 namespace cctv::mjpeg {
 
@@ -19,6 +21,7 @@ struct Capture::Shared {
   CameraSpec camera;
   Options opts;
   std::shared_ptr<Hub> hub;
+  std::shared_ptr<MediaHub> media;
   std::atomic<bool> done{false};
 };
 
@@ -118,7 +121,7 @@ class Session {
 
 class Loop {
  public:
-  explicit Loop(Capture::Shared& s) : s_(s), backoff_(backoff_policy(s.opts)) {}
+  explicit Loop(Capture::Shared& s) : s_(s), backoff_(backoff_policy(s.opts)), feed_(s.media, s.camera.name) {}
   void run();
 
  private:
@@ -128,12 +131,14 @@ class Loop {
     return p;
   }
   bool always() const { return s_.opts.always_on || s_.camera.is_stdin(); }
-  bool wanted() const { return always() || s_.hub->demand() > 0; }
+  // Pictures (MJPEG viewers, snapshots) or MSE viewers.
+  bool wanted() const { return always() || s_.hub->demand() > 0 || s_.media->viewers() > 0; }
   // Decoding goes on for a short grace after the last viewer left, so that a
   // page reload (or a snapshot right after one) need not wait for a keyframe.
   bool decode_wanted() const { return s_.hub->idle_for(SteadyClock::now()) < kDecodeGrace; }
   bool idle_too_long() const {
-    return !always() && s_.hub->idle_for(SteadyClock::now()) > ms(s_.opts.idle_timeout);
+    const auto now = SteadyClock::now();
+    return !always() && std::min(s_.hub->idle_for(now), s_.media->idle_for(now)) > ms(s_.opts.idle_timeout);
   }
   // One connection, until it fails, idles out or ends. Returns the failure.
   std::optional<Error> connection(bool& ended);
@@ -141,6 +146,7 @@ class Loop {
   Capture::Shared& s_;
   Backoff backoff_;
   OutageLog outage_;
+  Fmp4Feed feed_;  // outlives connections: one MSE timeline across reconnects
 };
 
 std::optional<Error> Loop::connection(bool& ended) {
@@ -163,7 +169,9 @@ std::optional<Error> Loop::connection(bool& ended) {
       s_.hub->set_connected(true);
       log_info("{}: connected to {}", s_.camera.name, live.display_url());
       if (auto c = session.on_connection(); !c) return c.error();
+      feed_.on_connection(*live.source(), is_network(live.source()->url().kind));
     }
+    feed_.handle(*pkt);  // stream copy for MSE viewers: no decode
     if (auto h = session.handle(*pkt, decode_wanted()); !h) return h.error();
     if (outage_.down() && live.keyframe_seen()) {
       if (auto back = outage_.recovered(SteadyClock::now())) log_notice("{}: {}", s_.camera.name, *back);
@@ -218,6 +226,7 @@ Capture::Capture(CameraSpec camera, const Options& o, std::shared_ptr<Hub> hub)
   shared_->camera = std::move(camera);
   shared_->opts = o;
   shared_->hub = std::move(hub);
+  shared_->media = shared_->hub->media();
   thread_ = std::thread([s = shared_] {
     Loop(*s).run();
     s->done = true;

@@ -11,11 +11,12 @@
 
 namespace cctv::mjpeg {
 
-// Runs a camera's capture loop on its own thread: connects while the hub has
-// demand (or always with --always-on, or for stdin), disconnects after
+// Runs a camera's capture loop on its own thread: connects while the hub or
+// the media hub has demand (or always with --always-on, or for stdin), disconnects after
 // --idle-timeout without any, reconnects with backoff after a loss, decodes
 // and encodes only while frames are wanted, and passes MJPEG through when no
-// size or quality change is asked. Ends at stop_requested() (signals.hpp),
+// size or quality change is asked. While connected, every packet is also
+// stream-copied into fMP4 for the media hub (no decode). Ends at stop_requested() (signals.hpp),
 // when --retries is exhausted, or at the end of stdin.
 class Capture {
  public:

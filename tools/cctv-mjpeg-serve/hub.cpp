@@ -169,6 +169,7 @@ CameraStats Hub::stats(SteadyClock::time_point now) const {
   s.bytes_out = bytes_out_.load(std::memory_order_relaxed);
   s.dropped_frames = dropped_.load(std::memory_order_relaxed);
   s.reconnects = reconnects_.load(std::memory_order_relaxed);
+  s.media = media_->stats();
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cctv/pace.hpp"
+#include "media_hub.hpp"
 
 namespace cctv::mjpeg {
 
@@ -67,6 +68,7 @@ struct CameraStats {
   std::uint64_t reconnects = 0;
   double encode_seconds = 0;
   std::string last_error;
+  MediaStats media;  // the MSE side
 };
 
 // One camera's meeting point between its capture thread and its viewers.
@@ -77,6 +79,8 @@ class Hub {
 
   const std::string& name() const { return name_; }
   const std::string& display_url() const { return display_url_; }  // redacted
+  // The camera's fMP4 side (MSE viewers), fed by the same capture thread.
+  const std::shared_ptr<MediaHub>& media() const { return media_; }
 
   // A viewer (or a waiting snapshot) wants frames from now on. A stream
   // viewer counts in stats().viewers. The newest frame, if younger than
@@ -111,6 +115,7 @@ class Hub {
  private:
   const std::string name_;
   const std::string display_url_;
+  const std::shared_ptr<MediaHub> media_ = std::make_shared<MediaHub>();
   mutable std::mutex mu_;
   std::condition_variable demand_cv_;
   JpegPtr latest_;

@@ -49,6 +49,7 @@ struct Options {
   std::string token_file;       // --token-file
   std::string tls_cert;         // --tls-cert (only with --tls-key)
   std::string tls_key;          // --tls-key
+  std::vector<std::string> allow_origins;  // --allow-origin
   std::shared_ptr<const Auth> auth;  // filled by define(): null when neither auth file is given
   TlsContext tls;                    // filled by define(): null without --tls-cert/--tls-key
 };

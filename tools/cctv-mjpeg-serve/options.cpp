@@ -86,6 +86,14 @@ void add_security_options(CLI::App& app, Options& o) {
                   ->group(group);
   cert->needs(key);
   key->needs(cert);
+  app.add_option("--allow-origin", o.allow_origins,
+                 "Also accept WebSocket streams opened by pages of this origin (SCHEME://HOST[:PORT]); "
+                 "repeatable. Others than the server's own get 403")
+      ->type_name("ORIGIN")
+      ->check(CLI::Validator(
+          [](std::string& v) { return valid_origin(v) ? std::string() : "not an origin (SCHEME://HOST[:PORT]): " + v; },
+          "", ""))
+      ->group(group);
 }
 
 // Reads the auth and TLS files, so that a bad one stops the start (exit 2).

@@ -28,27 +28,194 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The page's player, one per camera: MSE over the WebSocket where the browser
+// plays the camera's codec, MJPEG otherwise or when asked, with a switch.
+// Kept within a few frames of the live edge; reconnects with backoff; a tab
+// hidden for 10 s lets go of its streams. Starts muted and without audio
+// (?audio=0: no audio pre-roll in the buffer); unmuting reconnects with audio.
+constexpr std::string_view kPlayerScript = R"JS(
+"use strict";
+const query = document.querySelector("main").dataset.query;
+const MS = window.ManagedMediaSource || window.MediaSource;
+const wsBase = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
+function withQuery(path, extra) {
+  const q = new URLSearchParams(query);
+  for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
+  const s = q.toString();
+  return path + (s ? "?" + s : "");
+}
+class Player {
+  constructor(fig) {
+    this.fig = fig;
+    this.name = fig.dataset.camera;
+    this.video = fig.querySelector("video");
+    this.img = fig.querySelector("img");
+    this.modeButton = fig.querySelector("button.mode");
+    this.soundButton = fig.querySelector("button.sound");
+    this.state = fig.querySelector(".state");
+    this.want = MS ? "mse" : "mjpeg";
+    this.audio = false;
+    this.retry = 1000;
+    this.modeButton.onclick = () => { this.want = this.want === "mse" ? "mjpeg" : "mse"; this.restart(); };
+    this.soundButton.onclick = () => {
+      this.audio = this.video.muted;
+      this.video.muted = !this.audio;
+      this.soundButton.textContent = this.audio ? "mute" : "unmute";
+      if (this.fig.dataset.mode === "mse") this.restart();
+    };
+    this.video.addEventListener("error", () => this.failed("video error"));
+    this.start();
+  }
+  show(mode, note) {
+    this.fig.dataset.mode = mode;
+    this.video.hidden = mode !== "mse";
+    this.img.hidden = mode !== "mjpeg";
+    this.soundButton.hidden = mode !== "mse";
+    this.modeButton.textContent = mode === "mse" ? "MJPEG" : "MSE";
+    this.modeButton.hidden = !MS;
+    this.state.textContent = note || "";
+  }
+  start() {
+    if (this.want === "mse" && MS) this.startMse(); else this.startMjpeg();
+  }
+  stop() {
+    clearTimeout(this.timer);
+    if (this.ws) { this.ws.onclose = null; this.ws.close(); this.ws = null; }
+    this.sb = null;
+    this.queue = [];
+    if (this.video.src || this.video.srcObject) {
+      this.video.removeAttribute("src");
+      this.video.srcObject = null;
+      this.video.load();
+    }
+    this.img.src = "data:,";
+  }
+  restart() { this.stop(); this.start(); }
+  startMjpeg(note) {
+    this.show("mjpeg", note);
+    this.img.src = withQuery("/" + this.name + "/stream.mjpg");
+  }
+  fallback(note) { this.stop(); this.startMjpeg(note + ": MJPEG"); }
+  startMse() {
+    this.show("mse", "connecting");
+    this.img.src = "data:,";  // lets go of the MJPEG stream the page started with
+    this.queue = [];
+    const ws = new WebSocket(wsBase + withQuery("/" + this.name + "/stream.ws", this.audio ? {} : { audio: "0" }));
+    ws.binaryType = "arraybuffer";
+    ws.onmessage = (e) => {
+      if (typeof e.data === "string") return this.onInit(JSON.parse(e.data));
+      this.queue.push(new Uint8Array(e.data));
+      this.pump();
+    };
+    ws.onclose = (e) => {
+      this.ws = null;
+      if (e.code === 1003) return this.fallback(e.reason || "not playable through MSE");
+      this.failed("connection closed");
+    };
+    this.ws = ws;
+  }
+  failed(why) {
+    if (this.fig.dataset.mode !== "mse" || this.timer) return;
+    this.stop();
+    this.show("mse", why + "; retrying");
+    this.timer = setTimeout(() => { this.timer = null; this.start(); }, this.retry);
+    this.retry = Math.min(this.retry * 2, 15000);
+  }
+  onInit(message) {
+    if (!MS.isTypeSupported(message.mime)) return this.fallback(message.mime + " is not playable here");
+    if (this.sb && this.mime === message.mime) return;  // a new init segment of the same codecs: appended as it comes
+    this.mime = message.mime;
+    this.sb = null;
+    const ms = new MS();
+    if (window.ManagedMediaSource && ms instanceof window.ManagedMediaSource) {
+      this.video.disableRemotePlayback = true;
+      this.video.srcObject = ms;
+    } else {
+      this.video.src = URL.createObjectURL(ms);
+    }
+    ms.addEventListener("sourceopen", () => {
+      this.sb = ms.addSourceBuffer(message.mime);
+      this.sb.mode = "segments";
+      this.sb.addEventListener("updateend", () => { this.chase(); this.pump(); });
+      this.pump();
+    }, { once: true });
+  }
+  pump() {
+    const sb = this.sb;
+    if (!sb || sb.updating || this.queue.length === 0) return;
+    let size = 0;
+    for (const b of this.queue) size += b.length;
+    const data = new Uint8Array(size);
+    let at = 0;
+    for (const b of this.queue) { data.set(b, at); at += b.length; }
+    this.queue = [];
+    try { sb.appendBuffer(data); } catch (e) { this.failed(e.name); }
+  }
+  // Stays within a few frames of the live edge: seek there when behind more
+  // than 0.5 s or outside what is buffered; drop what is long past.
+  chase() {
+    const v = this.video, sb = this.sb, b = v.buffered;
+    if (!sb || b.length === 0) return;
+    const end = b.end(b.length - 1);
+    if (end - v.currentTime > 0.5 || v.currentTime < b.start(b.length - 1)) v.currentTime = Math.max(b.start(b.length - 1), end - 0.1);
+    if (v.paused) v.play().catch(() => {});
+    if (this.state.textContent) { this.state.textContent = ""; this.retry = 1000; }
+    if (!sb.updating && v.currentTime - b.start(0) > 10) sb.remove(0, v.currentTime - 5);
+  }
+}
+const players = [...document.querySelectorAll("figure[data-camera]")].map((f) => new Player(f));
+let hiddenTimer = null;
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) {
+    hiddenTimer = setTimeout(() => players.forEach((p) => p.stop()), 10000);
+  } else {
+    clearTimeout(hiddenTimer);
+    players.forEach((p) => { if (!p.ws && !p.img.src.includes("stream.mjpg")) p.restart(); });
+  }
+});
+)JS";
+
+}  // namespace
+
 std::string index_html(const std::vector<CameraView>& cameras, std::string_view token) {
-  const std::string query =
-      token.empty() ? std::string() : html_escape("?token=" + boost::urls::encode(token, boost::urls::unreserved_chars));
+  const std::string query = token.empty() ? std::string() : "?token=" + boost::urls::encode(token, boost::urls::unreserved_chars);
+  const std::string link_query = html_escape(query);
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>cctv-mjpeg-serve</title>\n<style>\n"
       "body{margin:0;background:#111;color:#ddd;font:14px sans-serif}\n"
       "main{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:8px;padding:8px}\n"
-      "figure{margin:0}img{width:100%;height:auto;display:block;background:#000}\n"
-      "figcaption{padding:4px 0}a{color:#8cf}\n"
-      "</style>\n</head>\n<body>\n<main>\n";
+      "figure{margin:0}img,video{width:100%;height:auto;display:block;background:#000}\n"
+      "[hidden]{display:none!important}\n"
+      "figcaption{padding:4px 0}a{color:#8cf}button{font:inherit;margin-left:4px}\n"
+      "</style>\n</head>\n<body>\n<main data-query=\"" + link_query + "\">\n";
   for (const auto& c : cameras) {
     const std::string n = html_escape(c.name);
+    // Without script the <img> plays MJPEG as it is; the player takes over.
     out += fmt::format(
-        "<figure><img src=\"/{0}/stream.mjpg{1}\" alt=\"camera {0}\">"
-        "<figcaption>{0} &middot; <a href=\"/{0}/snapshot.jpg{1}\">snapshot</a></figcaption></figure>\n",
-        n, query);
+        "<figure data-camera=\"{0}\" data-mode=\"mjpeg\"><video muted playsinline hidden></video>"
+        "<img src=\"/{0}/stream.mjpg{1}\" alt=\"camera {0}\">"
+        "<figcaption>{0} &middot; <a href=\"/{0}/snapshot.jpg{1}\">snapshot</a>"
+        "<button class=\"mode\" type=\"button\" hidden>MSE</button>"
+        "<button class=\"sound\" type=\"button\" hidden>unmute</button> <span class=\"state\"></span>"
+        "</figcaption></figure>\n",
+        n, link_query);
   }
-  out += "</main>\n</body>\n</html>\n";
+  out += "</main>\n<script>";
+  out += kPlayerScript;
+  out += "</script>\n</body>\n</html>\n";
   return out;
+}
+
+std::string mse_init_message(const MediaInit& init) {
+  boost::json::object o;
+  o["type"] = "init";
+  o["mime"] = init.mime;
+  o["generation"] = init.generation;
+  return to_json(o);
 }
 
 std::string healthz_json(const std::vector<CameraView>& cameras) {
@@ -69,6 +236,10 @@ std::string healthz_json(const std::vector<CameraView>& cameras) {
     o["reconnects"] = c.stats.reconnects;
     o["frames_in"] = c.stats.frames_in;
     o["error"] = redact(c.stats.last_error);
+    o["mse_viewers"] = c.stats.media.viewers;
+    o["mse_bytes_out"] = c.stats.media.bytes_out;
+    o["keyframe_skips"] = c.stats.media.skips;
+    o["gop_cache_bytes"] = c.stats.media.gop_cache_bytes;
     all_ok = all_ok && !c.stats.failed && c.stats.last_error.empty();
     list.push_back(std::move(o));
   }
@@ -106,6 +277,16 @@ const Family kFamilies[] = {
      [](const CameraStats& s) { return s.encode_seconds; }},
     {"cctv_dropped_frames_total", "counter", "Frames a slow viewer skipped (replaced unread)",
      [](const CameraStats& s) { return static_cast<double>(s.dropped_frames); }},
+    {"cctv_mse_viewers", "gauge", "MSE viewers (WebSocket and fMP4 streams) connected now",
+     [](const CameraStats& s) { return static_cast<double>(s.media.viewers); }},
+    {"cctv_mse_bytes_out_total", "counter", "fMP4 bytes sent to MSE viewers",
+     [](const CameraStats& s) { return static_cast<double>(s.media.bytes_out); }},
+    {"cctv_mse_fragments_out_total", "counter", "fMP4 fragments (one frame each) sent to MSE viewers",
+     [](const CameraStats& s) { return static_cast<double>(s.media.fragments_out); }},
+    {"cctv_keyframe_skips_total", "counter", "Times a slow MSE viewer skipped to the next keyframe",
+     [](const CameraStats& s) { return static_cast<double>(s.media.skips); }},
+    {"cctv_gop_cache_bytes", "gauge", "Bytes of the current GOP kept for MSE viewers who join",
+     [](const CameraStats& s) { return static_cast<double>(s.media.gop_cache_bytes); }},
 };
 
 // Label values escape \, " and newline (exposition format 0.0.4).

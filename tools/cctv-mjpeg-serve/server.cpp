@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The HTTP(S) server: listener, per-connection coroutine on its own strand, auth, routes, MJPEG streaming.
+// The HTTP(S) server: listener, per-connection coroutine on its own strand, auth, routes, MJPEG streaming,
+// and fMP4 for MSE viewers (WebSocket or chunked HTTP).
 // The session code is generic over the stream: plain TCP or TLS (Asio SSL).
 #include "server.hpp"
 
@@ -18,6 +19,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
@@ -32,6 +35,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
@@ -46,6 +50,10 @@ constexpr auto kWriteTimeout = 30s;              // a viewer that takes nothing 
 constexpr auto kFreshFrame = 1s;                 // a snapshot younger than this needs no wait
 constexpr auto kCloseTimeout = 2s;               // TLS close_notify exchange at the end of a connection
 constexpr auto kLoginWait = 10s;                 // longest wait for a throttled client's turn, else 429
+// A WebSocket viewer from which nothing (not even a pong to our ping) came
+// for this long is gone: one that stopped reading is dropped after it.
+constexpr auto kWebSocketIdle = 20s;
+constexpr std::size_t kWebSocketReadLimit = 4096;  // a viewer has nothing to send but control frames
 
 double now_s() { return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count(); }
 
@@ -95,24 +103,57 @@ class Subscription {
   bool stream_;
 };
 
+// A viewer's queue subscribed to a media hub for as long as it lives; the
+// capture thread's put() wakes the connection through its strand.
+class MediaSubscription {
+ public:
+  template <class C>
+  MediaSubscription(MediaHub& hub, const std::shared_ptr<C>& conn, bool audio)
+      : hub_(hub), queue_(hub.subscribe(audio)) {
+    queue_->set_wake([w = std::weak_ptr<C>(conn), ex = conn->stream.get_executor()] {
+      asio::post(ex, [w] {
+        if (auto c = w.lock()) c->wake.cancel();
+      });
+    });
+  }
+  ~MediaSubscription() {
+    hub_.unsubscribe(queue_);
+    queue_->set_wake(nullptr);
+  }
+  MediaSubscription(const MediaSubscription&) = delete;
+  MediaSubscription& operator=(const MediaSubscription&) = delete;
+  MediaQueue& queue() { return *queue_; }
+
+ private:
+  MediaHub& hub_;
+  std::shared_ptr<MediaQueue> queue_;
+};
+
 struct Target {
   std::string path;
   std::optional<double> fps;  // ?fps=N
   std::string token;          // ?token=T (for <img> tags, which cannot send headers)
+  bool audio = true;          // ?audio=0: an MSE stream without the camera's audio
   bool ok = true;
 };
 
 Target parse_target(std::string_view text) {
   Target t;
   auto u = boost::urls::parse_origin_form(text);
-  if (!u) return {{}, {}, {}, false};
+  Target bad;
+  bad.ok = false;
+  if (!u) return bad;
   t.path = std::string(u->path());
   for (const auto& p : u->params()) {
     if (p.key == "token") t.token = p.value;
+    if (p.key == "audio") {
+      if (p.value != "0" && p.value != "1") return bad;
+      t.audio = p.value == "1";
+    }
     if (p.key != "fps") continue;
     double v = 0;
     auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), v);
-    if (ec != std::errc() || end != p.value.data() + p.value.size() || !(v > 0) || v > 1000) return {{}, {}, {}, false};
+    if (ec != std::errc() || end != p.value.data() + p.value.size() || !(v > 0) || v > 1000) return bad;
     t.fps = v;
   }
   return t;
@@ -140,6 +181,8 @@ Response error_response(http::status status, std::string_view why, const auto& r
 
 // What authorized() decided.
 enum class Verdict { kAllow, kDeny, kBusy };  // kBusy: a throttled client's turn is too far off
+
+std::string_view field_text(beast::string_view v) { return {v.data(), v.size()}; }
 
 ClientKey client_of(const asio::ip::address& a) {
   return a.is_v4() ? client_key(a.to_v4().to_bytes()) : client_key(a.to_v6().to_bytes());
@@ -184,6 +227,12 @@ struct Server::Impl {
   asio::awaitable<bool> handle(std::shared_ptr<Conn<S>> conn, const Request& req);
   template <class S>
   asio::awaitable<void> stream(std::shared_ptr<Conn<S>> conn, Hub& hub, std::optional<double> fps, bool head);
+  template <class S>
+  asio::awaitable<MediaQueue::Batch> next_batch(Conn<S>& conn, MediaQueue& queue);
+  template <class S>
+  asio::awaitable<void> fmp4_stream(std::shared_ptr<Conn<S>> conn, Hub& hub, bool audio, bool head);
+  template <class S>
+  asio::awaitable<void> websocket_stream(std::shared_ptr<Conn<S>> conn, Hub& hub, bool audio, const Request& req);
   template <class S>
   asio::awaitable<Response> snapshot(std::shared_ptr<Conn<S>> conn, Hub& hub, const Request& req);
   template <class S>
@@ -312,6 +361,118 @@ asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn<S>> conn, Hub& h
 }
 
 template <class S>
+asio::awaitable<MediaQueue::Batch> Server::Impl::next_batch(Conn<S>& conn, MediaQueue& queue) {
+  for (;;) {  // bounded by shutdown and the connection; woken by the queue
+    auto b = queue.take();
+    if (b.init || !b.fragments.empty() || !b.end.empty()) co_return b;
+    if (stopping || !conn.tcp().socket().is_open()) {
+      b.end = "the server is stopping";
+      co_return b;
+    }
+    // As in next_frame(): a wake-up posted after take() cancels this wait.
+    conn.wake.expires_after(1s);
+    co_await conn.wake.async_wait(kNoThrow);
+  }
+}
+
+// GET /NAME/stream.mp4: the camera's fMP4 over chunked HTTP (ffplay, VLC,
+// curl). A stream cannot change its init segment: after a parameter change
+// the response ends, and the client opens it again.
+template <class S>
+asio::awaitable<void> Server::Impl::fmp4_stream(std::shared_ptr<Conn<S>> conn, Hub& hub, bool audio, bool head) {
+  http::response<http::empty_body> res{http::status::ok, 11};
+  res.set(http::field::server, "cctv-mjpeg-serve");
+  res.set(http::field::content_type, "video/mp4");
+  res.set(http::field::cache_control, "no-cache, no-store, must-revalidate");
+  res.set(http::field::connection, "close");
+  res.chunked(!head);
+  http::response_serializer<http::empty_body> sr{res};
+  conn->tcp().expires_after(kWriteTimeout);
+  auto [ec, n] = co_await http::async_write_header(conn->stream, sr, kNoThrow);
+  if (ec || head) co_return;
+  MediaSubscription sub(*hub.media(), conn, audio);
+  bool sent_init = false;
+  while (!ec) {  // ends when the viewer goes, a write times out, the stream changes, or at shutdown
+    auto b = co_await next_batch(*conn, sub.queue());
+    if (!b.end.empty() || (b.init && sent_init)) break;
+    if (b.init) {
+      conn->tcp().expires_after(kWriteTimeout);
+      std::tie(ec, n) = co_await asio::async_write(conn->stream, http::make_chunk(asio::buffer(b.init->bytes)), kNoThrow);
+      sent_init = true;
+    }
+    for (const auto& f : b.fragments) {
+      if (ec) break;
+      conn->tcp().expires_after(kWriteTimeout);
+      std::tie(ec, n) = co_await asio::async_write(conn->stream, http::make_chunk(asio::buffer(f->bytes)), kNoThrow);
+      if (!ec) hub.media()->count_sent(f->bytes.size());
+    }
+  }
+  if (!ec && !stopping) {
+    conn->tcp().expires_after(5s);
+    co_await asio::async_write(conn->stream, http::make_chunk_last(), kNoThrow);
+  }
+}
+
+// GET /NAME/stream.ws: a JSON text message with the MIME type, then binary
+// messages: the init segment and one fragment per frame. Another init (a
+// parameter change after a reconnect) comes with its own text message. The
+// viewer has nothing to say: any message from it closes the connection, and
+// one that answers no ping for kWebSocketIdle is dropped.
+template <class S>
+asio::awaitable<void> Server::Impl::websocket_stream(std::shared_ptr<Conn<S>> conn, Hub& hub, bool audio,
+                                                     const Request& req) {
+  auto ws = std::make_shared<websocket::stream<S&>>(conn->stream);
+  conn->tcp().expires_never();  // the WebSocket's own timeouts from here on
+  websocket::stream_base::timeout limits{};
+  limits.handshake_timeout = kHeaderTimeout;
+  limits.idle_timeout = kWebSocketIdle;
+  limits.keep_alive_pings = true;
+  ws->set_option(limits);
+  ws->set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& r) { r.set(http::field::server, "cctv-mjpeg-serve"); }));
+  ws->read_message_max(kWebSocketReadLimit);
+  auto [ec] = co_await ws->async_accept(req, kNoThrow);
+  if (ec) co_return;
+  // The reader: pongs and close frames are handled inside async_read; it
+  // returns on a data message, an error or a timeout, and the connection ends.
+  asio::co_spawn(
+      conn->stream.get_executor(),
+      [ws, conn]() -> asio::awaitable<void> {
+        beast::flat_buffer buffer;
+        auto [rec, n] = co_await ws->async_read(buffer, kNoThrow);
+        if (!rec) log_debug("WebSocket viewer sent a message: closing its connection");
+        conn->wake.cancel();
+        beast::error_code ignored;
+        conn->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        conn->tcp().close();
+      },
+      asio::detached);
+  MediaSubscription sub(*hub.media(), conn, audio);
+  MediaHub& media = *hub.media();
+  while (!ec) {  // ends when the viewer goes, the reader ends it, or at shutdown
+    auto b = co_await next_batch(*conn, sub.queue());
+    if (!b.end.empty()) {
+      if (!stopping && conn->tcp().socket().is_open()) {  // 1003: this camera's video is not for MSE
+        co_await ws->async_close(websocket::close_reason(websocket::close_code::unknown_data, b.end), kNoThrow);
+      }
+      break;
+    }
+    if (b.init) {
+      const std::string message = mse_init_message(*b.init);
+      ws->text(true);
+      std::tie(ec, std::ignore) = co_await ws->async_write(asio::buffer(message), kNoThrow);
+      ws->binary(true);
+      if (!ec) std::tie(ec, std::ignore) = co_await ws->async_write(asio::buffer(b.init->bytes), kNoThrow);
+    }
+    for (const auto& f : b.fragments) {
+      if (ec) break;
+      std::tie(ec, std::ignore) = co_await ws->async_write(asio::buffer(f->bytes), kNoThrow);
+      if (!ec) media.count_sent(f->bytes.size());
+    }
+  }
+}
+
+template <class S>
 asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, Hub& hub,
                                                  const Request& req) {
   JpegPtr f = hub.latest();
@@ -393,7 +554,10 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
   }
   const bool is_stream = hub && leaf == "stream.mjpg";
   const bool is_snapshot = hub && leaf == "snapshot.jpg";
-  const bool known = t.ok && (t.path == "/" || t.path == "/healthz" || t.path == "/metrics" || is_stream || is_snapshot);
+  const bool is_fmp4 = hub && leaf == "stream.mp4";
+  const bool is_websocket = hub && leaf == "stream.ws";
+  const bool known = t.ok && (t.path == "/" || t.path == "/healthz" || t.path == "/metrics" || is_stream ||
+                              is_snapshot || is_fmp4 || is_websocket);
   const bool method_ok = req.method() == http::verb::get || req.method() == http::verb::head;
   if (!t.ok) {
     res = error_response(http::status::bad_request, "bad request target", req);
@@ -406,13 +570,30 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
   } else if (!method_ok) {
     res = error_response(http::status::method_not_allowed, "only GET and HEAD", req);
     res.set(http::field::allow, "GET, HEAD");
-  } else if (is_stream) {
+  } else if (is_websocket && !websocket::is_upgrade(req)) {
+    res = error_response(http::status::upgrade_required, "a WebSocket endpoint: open it with a WebSocket client", req);
+    res.set(http::field::upgrade, "websocket");
+  } else if (is_websocket && !origin_allowed(field_text(req[http::field::origin]), field_text(req[http::field::host]),
+                                             kIsTls<S>, opts.allow_origins)) {
+    log_info("WebSocket for /{}/ refused: page of another origin ({})", hub->name(),
+             field_text(req[http::field::origin]));
+    res = error_response(http::status::forbidden, "this origin may not open the stream (see --allow-origin)", req);
+  } else if ((is_fmp4 || is_websocket) && !hub->media()->unsupported().empty()) {
+    res = error_response(http::status::unsupported_media_type, hub->media()->unsupported(), req);
+  } else if (is_stream || is_fmp4 || is_websocket) {
     if (stream_viewers.fetch_add(1) >= opts.max_clients) {
       stream_viewers.fetch_sub(1);
       res = error_response(http::status::service_unavailable, "too many viewers", req);
       res.keep_alive(false);
     } else {
-      co_await stream(conn, *hub, t.fps, req.method() == http::verb::head);
+      const bool head = req.method() == http::verb::head;
+      if (is_stream) {
+        co_await stream(conn, *hub, t.fps, head);
+      } else if (is_fmp4) {
+        co_await fmp4_stream(conn, *hub, t.audio, head);
+      } else {
+        co_await websocket_stream(conn, *hub, t.audio, req);
+      }
       stream_viewers.fetch_sub(1);
       co_return false;
     }

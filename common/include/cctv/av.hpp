@@ -25,6 +25,7 @@ struct InputFree { void operator()(AVFormatContext* f) const { avformat_close_in
 struct SwsFree { void operator()(SwsContext* s) const { sws_freeContext(s); } };
 struct DictFree { void operator()(AVDictionary* d) const { av_dict_free(&d); } };
 struct ParserFree { void operator()(AVCodecParserContext* p) const { av_parser_close(p); } };
+struct ParametersFree { void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); } };
 
 using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
 using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
@@ -32,10 +33,19 @@ using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextFree>;
 using InputPtr = std::unique_ptr<AVFormatContext, InputFree>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsFree>;
 using ParserPtr = std::unique_ptr<AVCodecParserContext, ParserFree>;
+using ParametersPtr = std::unique_ptr<AVCodecParameters, ParametersFree>;
 
 // Allocating constructors; they abort on out-of-memory like operator new.
 PacketPtr make_packet();
 FramePtr make_frame();
+
+// A copy of `p`, or null for null.
+ParametersPtr copy_parameters(const AVCodecParameters* p);
+
+// Whether a muxer opened for `a` can go on with packets of `b`: same codec,
+// picture size, audio rate and channels, and extradata (parameter sets).
+// Two nulls are the same; one null is not.
+bool same_parameters(const AVCodecParameters* a, const AVCodecParameters* b);
 
 // av_strerror() as a std::string.
 std::string error_string(int averror);
