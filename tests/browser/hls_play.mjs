@@ -10,39 +10,14 @@
 // fetched from a CDN). The page plays the H.264 mount; the test passes when
 // video.currentTime advances and hls.js reports no fatal error.
 
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { check, runTest, sleep } from './lib/harness.mjs';
+import { hlsJsPath, startHlsSite } from './lib/nginx.mjs';
 
 const [hlsTool, cameraTool, mediaDir, nginxBlock] = process.argv.slice(2);
-const here = dirname(fileURLToPath(import.meta.url));
-const hlsJs = join(here, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
 const kPort = 18080;  // the namespace is private: no other server can hold it
-
-// The README's server block, pointed at this test's folders: the same
-// location, types and headers, only the port and the folder differ.
-function nginxConfig(dir, hlsRoot, pageRoot) {
-  let block = readFileSync(nginxBlock, 'utf8');
-  check(block.includes('listen 8080;') && block.includes('alias /run/cctv-hls/;'),
-    `${nginxBlock} no longer has 'listen 8080;' and 'alias /run/cctv-hls/;'`);
-  block = block.replace('listen 8080;', `listen 127.0.0.1:${kPort};\n    location / { root ${pageRoot}; }`)
-    .replace('alias /run/cctv-hls/;', `alias ${hlsRoot}/;`);
-  const temp = (name) => `${name}_temp_path ${join(dir, name)};`;
-  return `daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log stderr warn;
-${process.getuid() === 0 ? 'user root;' : ''}
-events {}
-http {
-  access_log off;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
-  types { text/html html; text/javascript js; }
-  ${block}
-}
-`;
-}
 
 const kPage = `<!doctype html>
 <html><head><meta charset="utf-8"><title>cctv-hls</title><link rel="icon" href="data:,"></head>
@@ -64,21 +39,16 @@ const kPage = `<!doctype html>
 await runTest('browser.hls_play', async (t) => {
   check(hlsTool && cameraTool && mediaDir && nginxBlock,
     'usage: hls_play.mjs CCTV_HLS CCTV_TEST_CAMERA MEDIA_DIR NGINX_BLOCK');
-  check(existsSync(hlsJs), `${hlsJs} missing: run scripts/setup (npm ci --prefix tests/browser)`);
+  check(existsSync(hlsJsPath), `${hlsJsPath} missing: run scripts/setup (npm ci --prefix tests/browser)`);
   const dir = mkdtempSync(join(tmpdir(), 'cctv-hls-browser-'));
   t.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const hlsRoot = join(dir, 'hls');
-  const pageRoot = join(dir, 'page');
   mkdirSync(join(hlsRoot, 'cam'), { recursive: true });
-  mkdirSync(pageRoot);
-  writeFileSync(join(pageRoot, 'index.html'), kPage);
-  writeFileSync(join(pageRoot, 'hls.min.js'), readFileSync(hlsJs));
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, hlsRoot, pageRoot));
 
   const ready = await t.startServer(cameraTool, ['--media-dir', mediaDir], { pattern: /^READY port=\d+$/ });
   const camera = `rtsp://127.0.0.1:${ready.split('=')[1]}/h264`;
   t.startProcess(hlsTool, ['--segment-time', '1', '-o', join(hlsRoot, 'cam'), camera]);
-  t.startProcess('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  startHlsSite(t, { nginxBlock, dir, hlsRoot, port: kPort, page: kPage });
   const playlist = join(hlsRoot, 'cam', 'stream.m3u8');
   for (let i = 0; i < 100 && !existsSync(playlist); ++i) await sleep(100);
   check(existsSync(playlist), 'cctv-hls wrote no playlist within 10 s');

@@ -153,13 +153,19 @@ class Player {
     this.queue = [];
     try { sb.appendBuffer(data); } catch (e) { this.failed(e.name); }
   }
-  // Stays within a few frames of the live edge: seek there when behind more
-  // than 0.5 s or outside what is buffered; drop what is long past.
+  // Stays within a few frames of the live edge: seeks there when behind more
+  // than 0.5 s or outside what is buffered, plays 10 % faster while behind
+  // more than 3 frames, and drops what is long past.
   chase() {
     const v = this.video, sb = this.sb, b = v.buffered;
     if (!sb || b.length === 0) return;
     const end = b.end(b.length - 1);
-    if (end - v.currentTime > 0.5 || v.currentTime < b.start(b.length - 1)) v.currentTime = Math.max(b.start(b.length - 1), end - 0.1);
+    const behind = end - v.currentTime;
+    if (behind > 0.5 || v.currentTime < b.start(b.length - 1)) {
+      v.currentTime = Math.max(b.start(b.length - 1), end - 0.05);
+    } else {
+      v.playbackRate = behind > 0.12 ? 1.1 : 1.0;
+    }
     if (v.paused) v.play().catch(() => {});
     if (this.state.textContent) { this.state.textContent = ""; this.retry = 1000; }
     if (!sb.updating && v.currentTime - b.start(0) > 10) sb.remove(0, v.currentTime - 5);

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// nginx for the browser tests and benchmarks: the README's cctv-hls server
+// block, pointed at a test's folders, plus a page root with hls.js.
+
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { check } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const hlsJsPath = join(here, '..', 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+
+// The README's server block (`nginxBlock`, examples/nginx/cctv-hls.conf) on
+// 127.0.0.1:`port`: the same location, types and headers, only the port and
+// the folder differ; `/` serves `pageRoot`.
+export function nginxConfig(nginxBlock, dir, hlsRoot, pageRoot, port) {
+  let block = readFileSync(nginxBlock, 'utf8');
+  check(block.includes('listen 8080;') && block.includes('alias /run/cctv-hls/;'),
+    `${nginxBlock} no longer has 'listen 8080;' and 'alias /run/cctv-hls/;'`);
+  block = block.replace('listen 8080;', `listen 127.0.0.1:${port};\n    location / { root ${pageRoot}; }`)
+    .replace('alias /run/cctv-hls/;', `alias ${hlsRoot}/;`);
+  const temp = (name) => `${name}_temp_path ${join(dir, name)};`;
+  return `daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log stderr warn;
+${process.getuid() === 0 ? 'user root;' : ''}
+events {}
+http {
+  access_log off;
+  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
+  types { text/html html; text/javascript js; }
+  ${block}
+}
+`;
+}
+
+// Writes dir/nginx.conf and a page root (dir/page) holding `page` as
+// index.html and hls.min.js; starts nginx through `t` (stopped with the
+// test). Returns the page root.
+export function startHlsSite(t, { nginxBlock, dir, hlsRoot, port, page }) {
+  const pageRoot = join(dir, 'page');
+  mkdirSync(pageRoot, { recursive: true });
+  writeFileSync(join(pageRoot, 'index.html'), page);
+  writeFileSync(join(pageRoot, 'hls.min.js'), readFileSync(hlsJsPath));
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(nginxBlock, dir, hlsRoot, pageRoot, port));
+  t.startProcess('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  return pageRoot;
+}
