@@ -92,7 +92,8 @@ Small tools for IP cameras that speak RTSP or serve MJPEG over HTTP:
 cctv-discover finds ONVIF cameras and their stream URLs, cctv-probe tells
 what a stream holds, cctv-grab takes snapshots and timelapses,
 cctv-mjpeg-serve shows cameras live in any browser, cctv-hls turns a camera
-into HLS for nginx, and cctv-record records segments with retention. They
+into HLS for nginx, cctv-record records segments with retention, and
+cctv-clip cuts any time range of the recordings into one file. They
 share one capture library, the same options and exit codes; the
 long-running ones reconnect with backoff and run as sandboxed systemd
 services (one per camera, settings in /etc/cctv/NAME.conf).")

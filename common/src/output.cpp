@@ -57,12 +57,7 @@ mode_t file_mode() {
   return mode;
 }
 
-// A new file beside `path` with an unpredictable name (".NAME.XXXXXX.tmp"),
-// created with O_EXCL: never a file or a link that was there before.
-struct TempFile {
-  std::string path;
-  int fd = -1;
-};
+}  // namespace
 
 Result<TempFile> create_temp_beside(const std::filesystem::path& path) {
   constexpr size_t kKeep = 200;  // of the name, so the temporary one stays under NAME_MAX
@@ -78,6 +73,8 @@ Result<TempFile> create_temp_beside(const std::filesystem::path& path) {
   }
   return t;
 }
+
+namespace {
 
 // What is at `path` now, without following a link.
 enum class Existing { kNothing, kRegular, kLink, kDirectory, kOther };

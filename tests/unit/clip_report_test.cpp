@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Tests for cctv-clip's --list output: spans, gaps, trimming to the range, JSON shape.
-#include "report.hpp"
+#include "list_report.hpp"
 
 #include <cstdlib>
 #include <ctime>
@@ -18,20 +18,26 @@ namespace {
 
 WallTime at(int s) { return WallTime(sys_days(year{2026} / December / 6) + hours{9} + seconds{s}); }
 
-struct Utc {
-  std::optional<std::string> old;
-  Utc() {
-    if (const char* tz = std::getenv("TZ")) old = tz;
+class ScopedUtc {
+ public:
+  ScopedUtc() {
+    if (const char* tz = std::getenv("TZ")) old_ = tz;
     ::setenv("TZ", "UTC", 1);
     ::tzset();
   }
-  ~Utc() {
-    if (old) ::setenv("TZ", old->c_str(), 1);
+  ~ScopedUtc() {
+    if (old_) ::setenv("TZ", old_->c_str(), 1);
     else ::unsetenv("TZ");
     ::tzset();
   }
+  ScopedUtc(const ScopedUtc&) = delete;
+  ScopedUtc& operator=(const ScopedUtc&) = delete;
+
+ private:
+  std::optional<std::string> old_;
 };
 
+// Two files back to back, then an outage of 12 s, then a third.
 std::vector<FileInfo> files() {
   std::vector<FileInfo> f(3);
   f[0].path = "/r/a.mp4", f[0].start = at(0), f[0].end = at(4), f[0].size = 10;
@@ -45,7 +51,7 @@ std::vector<FileInfo> files() {
 BOOST_AUTO_TEST_SUITE(clip_report)
 
 BOOST_AUTO_TEST_CASE(json_lists_spans_with_their_files_and_the_gaps) {
-  Utc utc;
+  ScopedUtc utc;
   const auto f = files();
   const Timeline t = build_timeline(f);
   const json::value v = json::parse(list_report(t, "/r/%F.mp4", std::nullopt, std::nullopt, true));
@@ -65,7 +71,7 @@ BOOST_AUTO_TEST_CASE(json_lists_spans_with_their_files_and_the_gaps) {
 }
 
 BOOST_AUTO_TEST_CASE(spans_are_trimmed_to_the_range_but_files_are_not) {
-  Utc utc;
+  ScopedUtc utc;
   const auto f = files();
   const Timeline t = build_timeline(f);
   const json::value v = json::parse(list_report(t, "p", at(2), at(22), true));
@@ -76,7 +82,7 @@ BOOST_AUTO_TEST_CASE(spans_are_trimmed_to_the_range_but_files_are_not) {
 }
 
 BOOST_AUTO_TEST_CASE(text_has_a_line_per_span_and_per_gap) {
-  Utc utc;
+  ScopedUtc utc;
   const auto f = files();
   const std::string text = list_report(build_timeline(f), "p", std::nullopt, std::nullopt, false);
   BOOST_TEST(text ==

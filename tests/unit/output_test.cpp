@@ -188,4 +188,23 @@ BOOST_AUTO_TEST_CASE(sequence_widths_are_bounded) {
   BOOST_CHECK_NO_THROW((void)expand_pattern("x%2147483648N", {}, 7));
 }
 
+BOOST_AUTO_TEST_CASE(temp_file_beside_is_new_hidden_and_in_the_same_folder) {
+  TmpDir dir;
+  const fs::path target = dir.path / "clip.mp4";
+  auto a = create_temp_beside(target);
+  auto b = create_temp_beside(target);
+  BOOST_REQUIRE(a.has_value());
+  BOOST_REQUIRE(b.has_value());
+  BOOST_TEST(a->path != b->path);
+  BOOST_TEST(fs::path(a->path).parent_path() == dir.path);
+  BOOST_TEST(fs::path(a->path).filename().string().rfind(".clip.mp4.", 0) == 0u);
+  BOOST_TEST(fs::is_regular_file(a->path));
+  BOOST_TEST(!fs::exists(target));
+  ::close(a->fd);
+  ::close(b->fd);
+  auto missing = create_temp_beside(dir.path / "no-such-folder" / "x.mp4");
+  BOOST_REQUIRE(!missing.has_value());
+  BOOST_TEST(to_int(missing.error().code) == 7);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -51,7 +51,9 @@ AVDictionary* crash_safe_options(Container c) {
   if (c == Container::kMp4) {
     // An empty moov up front and a self-contained fragment per keyframe or
     // second: a file cut anywhere plays up to its last complete fragment.
-    av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
+    // use_metadata_tags keeps creation_time's microseconds (the mvhd box holds
+    // whole seconds), which cctv-clip places every frame by.
+    av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof+use_metadata_tags", 0);
     av_dict_set(&d, "frag_duration", "1000000", 0);
   } else if (c == Container::kMatroska) {
     av_dict_set(&d, "cluster_time_limit", "1000", 0);

@@ -43,6 +43,17 @@ inline constexpr int kMaxSequenceWidth = 20;
 // fail at start, not after the first grab. Creates and removes a temporary file.
 [[nodiscard]] Status check_can_create(const std::filesystem::path& path);
 
+// A new, empty file beside `path` for a result written over time (a clip),
+// to be renamed onto `path` when whole: an unpredictable name
+// (".NAME.XXXXXX.tmp"), created with O_EXCL (never a file or a link that was
+// there), mode 0644 under the umask, close-on-exec. The caller owns `fd` and
+// removes the file if it gives up. Errors: kOutput with the path and strerror.
+struct TempFile {
+  std::string path;
+  int fd = -1;
+};
+[[nodiscard]] Result<TempFile> create_temp_beside(const std::filesystem::path& path);
+
 // Fails with kUsage when an output pattern cannot be expanded (a %N wider
 // than 20 digits).
 [[nodiscard]] Status check_pattern(std::string_view pattern);
