@@ -428,6 +428,59 @@ BOOST_AUTO_TEST_CASE(https_serves_a_valid_snapshot_and_stream_with_a_self_signed
   BOOST_TEST(idle_s >= 9.0);
 }
 
+BOOST_AUTO_TEST_CASE(signed_links_open_one_camera_until_they_expire) {
+  TempDir tmp;
+  const std::string key = "0123456789abcdef0123456789abcdef";  // 32 bytes
+  const std::string key_file = (tmp.path() / "url.key").string();
+  write_file(key_file, key + "\n");
+  MjpegServer s({"-vv", "--url-key-file", key_file, "--camera", "front=" + kSource, "--camera", "yard=" + kSource});
+  // A link from --sign opens its endpoint, and its query opens every endpoint of that camera.
+  const RunResult made = run_tool({(bin_dir() / "cctv-mjpeg-serve").string(), "--url-key-file", key_file, "--sign",
+                                   "/front/snapshot.jpg", "--expires", "10m"});
+  BOOST_REQUIRE_EQUAL(made.exit_code, 0);
+  const std::string link = made.out.substr(0, made.out.find('\n'));
+  BOOST_REQUIRE(link.rfind("/front/snapshot.jpg?exp=", 0) == 0);
+  const Reply snap = get(s.at(link));
+  BOOST_TEST(snap.status == 200);
+  BOOST_TEST(probe_jpeg(snap.body) == "mjpeg,320,240");
+  const std::string query = link.substr(link.find('?'));
+  const Reply stream = get(s.at("/front/stream.mjpg" + query), {"--max-time", "2"});
+  BOOST_TEST(stream.status == 200);
+  BOOST_TEST(stream.type.find("multipart/x-mixed-replace") != std::string::npos);
+  // Not another camera, not the page, not without a link; /healthz stays open.
+  BOOST_TEST(get(s.at("/yard/snapshot.jpg" + query)).status == 403);
+  BOOST_TEST(get(s.at("/" + query)).status == 403);
+  BOOST_TEST(get(s.at("/front/snapshot.jpg")).status == 403);
+  BOOST_TEST(get(s.at("/healthz")).status == 200);
+  // One character of the signature changed: 403.
+  std::string tampered = link;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  BOOST_TEST(get(s.at(tampered)).status == 403);
+  // Signed by openssl, as a backend would: accepted while valid, 410 once expired.
+  const auto openssl_link = [&](long long expires) {
+    const RunResult sig = run_tool({"sh", "-c",
+                                    "printf '%s:/front/' \"$1\" | openssl dgst -sha256 -hmac \"$2\" -binary | "
+                                    "basenc --base64url | tr -d '='",
+                                    "sh", std::to_string(expires), key});
+    BOOST_REQUIRE_EQUAL(sig.exit_code, 0);
+    return "/front/snapshot.jpg?exp=" + std::to_string(expires) + "&sig=" + sig.out.substr(0, sig.out.find('\n'));
+  };
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  BOOST_TEST(get(s.at(openssl_link(now + 600))).status == 200);
+  const Reply expired = get(s.at(openssl_link(now - 10)));
+  BOOST_TEST(expired.status == 410);
+  BOOST_TEST(expired.body == "this signed link has expired\n");
+  // The signature never reaches the log, even at -vv.
+  const std::string sig = link.substr(link.find("sig=") + 4);
+  BOOST_TEST(s.process.stderr_text().find(sig) == std::string::npos);
+  // A short key is refused at start.
+  write_file(key_file, "short\n");
+  const RunResult bad = run_tool({(bin_dir() / "cctv-mjpeg-serve").string(), "--url-key-file", key_file, kSource});
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(bad.err.find("at least 32") != std::string::npos, bad.err);
+}
+
 BOOST_AUTO_TEST_CASE(max_clients_is_what_the_descriptor_limit_leaves_room_for) {
   rlimit own{};
   BOOST_TEST_REQUIRE(getrlimit(RLIMIT_NOFILE, &own) == 0);

@@ -11,6 +11,7 @@
 #include "cctv/cli.hpp"
 #include "cctv/jpeg.hpp"
 #include "tls.hpp"
+#include "url_signing.hpp"
 
 namespace cctv::mjpeg {
 
@@ -50,8 +51,12 @@ struct Options {
   std::string tls_cert;         // --tls-cert (only with --tls-key)
   std::string tls_key;          // --tls-key
   std::vector<std::string> allow_origins;  // --allow-origin
+  std::string url_key_file;     // --url-key-file
+  std::string sign_path;        // --sign PATH: print a signed link and exit
+  std::string expires = "1h";   // --expires (with --sign)
   std::shared_ptr<const Auth> auth;  // filled by define(): null when neither auth file is given
   TlsContext tls;                    // filled by define(): null without --tls-cert/--tls-key
+  std::shared_ptr<const UrlSigner> signer;  // filled by define(): null without --url-key-file
 };
 
 // Parses "NAME=URL" (kUsage on a bad name or an empty URL; the URL itself is

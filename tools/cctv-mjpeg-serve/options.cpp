@@ -3,11 +3,14 @@
 #include "mjpeg_options.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <set>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include "cctv/times.hpp"
 #include "cctv/url.hpp"
 #include "serve.hpp"
 
@@ -94,6 +97,36 @@ void add_security_options(CLI::App& app, Options& o) {
           [](std::string& v) { return valid_origin(v) ? std::string() : "not an origin (SCHEME://HOST[:PORT]): " + v; },
           "", ""))
       ->group(group);
+  app.add_option("--url-key-file", o.url_key_file,
+                 "Also accept links signed with this key (32 or more random bytes): ?exp=UNIX_TIME&sig=SIGNATURE, "
+                 "one camera each; expired 410, wrong 403")
+      ->type_name("FILE")
+      ->group(group);
+  auto* sign = app.add_option("--sign", o.sign_path,
+                              "Print PATH (/NAME/ or an endpoint under it) signed with --url-key-file, and exit")
+                   ->type_name("PATH")
+                   ->group(group);
+  app.add_option("--expires", o.expires, "Lifetime of the --sign link: seconds, or a number with s, m, h or d")
+      ->default_str("1h")
+      ->type_name("DURATION")
+      ->needs(sign)
+      ->group(group);
+}
+
+// --sign: prints PATH?exp=...&sig=... for scripts and backends.
+Result<ExitCode> print_signed_link(const Options& o) {
+  if (o.url_key_file.empty()) return fail(ExitCode::kUsage, "--sign needs --url-key-file");
+  if (camera_prefix(o.sign_path).empty() || o.sign_path.find_first_of("?#") != std::string::npos) {
+    return fail(ExitCode::kUsage, "--sign '" + o.sign_path + "': give a path /NAME/ or /NAME/ENDPOINT, no query");
+  }
+  auto signer = UrlSigner::load(o.url_key_file);
+  if (!signer) return fail(signer.error());
+  auto lifetime = parse_duration_us(o.expires);
+  if (!lifetime || lifetime->count() <= 0) return fail(ExitCode::kUsage, "--expires '" + o.expires + "': not a duration");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  const std::int64_t expires = now.count() + (lifetime->count() + 999'999) / 1'000'000;
+  fmt::print("{}?exp={}&sig={}\n", o.sign_path, expires, (*signer)->sign(camera_prefix(o.sign_path), expires));
+  return ExitCode::kOk;
 }
 
 // Reads the auth and TLS files, so that a bad one stops the start (exit 2).
@@ -101,6 +134,11 @@ Status load_security(Options& o) {
   auto auth = Auth::load(o.basic_auth_file, o.token_file);
   if (!auth) return fail(auth.error());
   o.auth = std::move(*auth);
+  if (!o.url_key_file.empty()) {
+    auto signer = UrlSigner::load(o.url_key_file);
+    if (!signer) return fail(signer.error());
+    o.signer = std::move(*signer);
+  }
   if (o.tls_cert.empty()) return {};
   auto tls = load_tls(o.tls_cert, o.tls_key);
   if (!tls) return fail(tls.error());
@@ -164,6 +202,7 @@ ToolRun define(CLI::App& app) {
   add_input_options(app, o->input);
   add_live_options(app, o->live, "unlimited");
   return [o]() -> cctv::Result<ExitCode> {
+    if (!o->sign_path.empty()) return print_signed_link(*o);
     auto cams = collect_cameras(*o);
     if (!cams) return fail(cams.error());
     o->cameras = std::move(*cams);

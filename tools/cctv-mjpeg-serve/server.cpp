@@ -138,6 +138,7 @@ struct Target {
   std::optional<double> fps;  // ?fps=N
   std::string token;          // ?token=T (for <img> tags, which cannot send headers)
   bool audio = true;          // ?audio=0: an MSE stream without the camera's audio
+  std::string exp, sig;       // ?exp=UNIX_TIME&sig=S: a signed link (--url-key-file)
   bool ok = true;
 };
 
@@ -150,6 +151,8 @@ Target parse_target(std::string_view text) {
   t.path = std::string(u->path());
   for (const auto& p : u->params()) {
     if (p.key == "token") t.token = p.value;
+    if (p.key == "exp") t.exp = p.value;
+    if (p.key == "sig") t.sig = p.value;
     if (p.key == "audio") {
       if (p.value != "0" && p.value != "1") return bad;
       t.audio = p.value == "1";
@@ -184,7 +187,10 @@ Response error_response(http::status status, std::string_view why, const auto& r
 }
 
 // What authorized() decided.
-enum class Verdict { kAllow, kDeny, kBusy };  // kBusy: a throttled client's turn is too far off
+// kDeny: 401 with the challenges; kBusy: a throttled client's turn is too far
+// off (429); kExpired: a signed link whose time passed (410); kForbidden: a
+// wrong signed link, or none where only signed links are accepted (403).
+enum class Verdict { kAllow, kDeny, kBusy, kExpired, kForbidden };
 
 std::string_view field_text(beast::string_view v) { return {v.data(), v.size()}; }
 
@@ -507,12 +513,24 @@ asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, 
 // its own, so that a flood of wrong passwords never stalls the session threads.
 template <class S>
 asio::awaitable<Verdict> Server::Impl::authorized(Conn<S>& conn, const Request& req, const Target& t) {
-  if (!opts.auth || t.path == "/healthz") co_return Verdict::kAllow;
+  if ((!opts.auth && !opts.signer) || t.path == "/healthz") co_return Verdict::kAllow;
+  // What the answer is when nothing lets the request in.
+  Verdict otherwise = opts.auth ? Verdict::kDeny : Verdict::kForbidden;
+  if (opts.signer && (!t.exp.empty() || !t.sig.empty())) {
+    // A 256-bit HMAC cannot be guessed: no login throttle for signed links.
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    switch (opts.signer->check(t.path, t.exp, t.sig, now.count())) {
+      case UrlSigner::Verdict::kValid: co_return Verdict::kAllow;
+      case UrlSigner::Verdict::kExpired: otherwise = Verdict::kExpired; break;
+      case UrlSigner::Verdict::kBad: otherwise = Verdict::kForbidden; break;
+    }
+  }
+  if (!opts.auth) co_return otherwise;
   const auto field = req[http::field::authorization];
   const std::string_view header(field.data(), field.size());
   beast::error_code ec;
   const auto peer = conn.tcp().socket().remote_endpoint(ec).address();
-  if ((header.empty() && t.token.empty()) || ec) co_return Verdict::kDeny;  // no attempt (a browser's first), or gone
+  if ((header.empty() && t.token.empty()) || ec) co_return otherwise;  // no attempt (a browser's first), or gone
   const ClientKey client = client_of(peer);
   const auto give_up = SteadyClock::now() + kLoginWait;
   while (auto turn = throttle.claim(client, SteadyClock::now())) {  // bounded by give_up
@@ -534,7 +552,7 @@ asio::awaitable<Verdict> Server::Impl::authorized(Conn<S>& conn, const Request& 
     log_warn("login failed from {}: its next logins wait, longer after each failure (up to {} s), until one passes",
              peer.to_string(), std::chrono::duration_cast<std::chrono::seconds>(LoginThrottle::kMaxDelay).count());
   }
-  co_return ok ? Verdict::kAllow : Verdict::kDeny;
+  co_return ok ? Verdict::kAllow : otherwise;
 }
 
 Response Server::Impl::unauthorized(const Request& req) const {
@@ -569,8 +587,14 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
     res = error_response(http::status::bad_request, "bad request target", req);
     res.keep_alive(false);
   } else if (const auto v = co_await authorized(*conn, req, t); v != Verdict::kAllow) {  // before 404: names private
-    res = v == Verdict::kDeny ? unauthorized(req)
-                              : error_response(http::status::too_many_requests, "too many failed logins", req);
+    switch (v) {
+      case Verdict::kDeny: res = unauthorized(req); break;
+      case Verdict::kExpired: res = error_response(http::status::gone, "this signed link has expired", req); break;
+      case Verdict::kForbidden:
+        res = error_response(http::status::forbidden, "a valid signed link (or credentials) is needed", req);
+        break;
+      default: res = error_response(http::status::too_many_requests, "too many failed logins", req);
+    }
   } else if (!known) {
     res = error_response(http::status::not_found, "not found", req);
   } else if (!method_ok) {
