@@ -7,6 +7,7 @@ complete -c cctv-record -s o -l output -r -F -d 'Segment file pattern: strftime 
 complete -c cctv-record -l name -x -d 'Camera name, for {name} in the pattern'
 complete -c cctv-record -l segment-time -x -d 'Segment length, aligned to wall-clock boundaries (90s, 10m, 1h)'
 complete -c cctv-record -l no-audio -d 'Record video only'
+complete -c cctv-record -l playlist -d 'Also write an HLS playlist per day over the files (byte ranges; MP4 and TS) and recordings.json'
 complete -c cctv-record -l keep -x -d 'Delete this camera\'s segments older than this (7d, 36h)'
 complete -c cctv-record -l max-size -x -d 'Delete this camera\'s oldest segments while they total more than this (500M, 50G)'
 complete -c cctv-record -l min-free -x -d 'Delete this camera\'s oldest segments while the output filesystem has less free space (10%)'

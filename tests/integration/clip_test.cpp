@@ -78,9 +78,12 @@ double timegm_utc(int y, int mo, int d, int h, int mi, int s) {
 
 double number(const json::value& v) { return std::stod(json::value_to<std::string>(v)); }
 
-// creation_time (the file's first frame) as UTC seconds, read by ffprobe.
+// The file's start (its first frame) as UTC seconds, read by ffprobe: the
+// date tag where cctv-record's MP4 files keep the microseconds, else creation_time.
 double creation_time_of(const fs::path& p) {
-  const std::string t = json::value_to<std::string>(probe(p).at("format").at("tags").at("creation_time"));
+  const json::value v = probe(p);
+  const auto& tags = v.at("format").at("tags").as_object();
+  const std::string t = json::value_to<std::string>(tags.contains("date") ? tags.at("date") : tags.at("creation_time"));
   std::tm tm{};
   const char* rest = strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   BOOST_REQUIRE(rest != nullptr);

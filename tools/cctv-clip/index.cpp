@@ -111,8 +111,14 @@ Result<FileInfo> probe_file(const NamedFile& nf) {
   for (unsigned i = 0; i < fc->nb_streams; ++i) {
     info.has_audio = info.has_audio || fc->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
   }
+  // cctv-record's MP4 files carry the start with microseconds in their date
+  // tag (creation_time has whole seconds there); Matroska's creation_time has them.
+  std::optional<WallTime> start;
+  if (const AVDictionaryEntry* date = av_dict_get(fc->metadata, "date", nullptr, 0)) {
+    start = parse_creation_time(date->value);
+  }
   const AVDictionaryEntry* ct = av_dict_get(fc->metadata, "creation_time", nullptr, 0);
-  std::optional<WallTime> start = ct != nullptr ? parse_creation_time(ct->value) : std::nullopt;
+  if (!start && ct != nullptr) start = parse_creation_time(ct->value);
   if (start) {
     info.start_to_second = start->time_since_epoch().count() % 1'000'000 == 0;
   } else if (nf.earliest) {

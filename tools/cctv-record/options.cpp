@@ -47,6 +47,8 @@ void add_output_options(CLI::App& app, Options& o) {
       ->default_str("10m")
       ->type_name("DURATION");
   app.add_flag("--no-audio", o.no_audio, "Record video only");
+  app.add_flag("--playlist", o.playlist,
+               "Also write an HLS playlist per day over the files (byte ranges; MP4 and TS) and recordings.json");
 }
 
 void add_retention_options(CLI::App& app, Options& o) {
@@ -92,6 +94,10 @@ Status check_options(Options& o) {
   }
   if (!container_for(o.output)) {
     return fail(ExitCode::kUsage, "the pattern must end in .mp4, .mkv or .ts: " + o.output);
+  }
+  if (o.playlist && *container_for(o.output) == Container::kMatroska) {
+    return fail(ExitCode::kUsage, "--playlist works with .mp4 and .ts patterns (HLS cannot point into Matroska): " +
+                                      o.output);
   }
   return check_pattern(o.output);
 }

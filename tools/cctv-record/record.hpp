@@ -19,6 +19,7 @@ struct Options {
   std::string name;    // --name, for {name}
   std::chrono::seconds segment_time{600};
   bool no_audio = false;
+  bool playlist = false;  // --playlist: day playlists and recordings.json
   // Retention; unset: no limit of that kind.
   std::optional<std::chrono::seconds> keep;
   std::optional<std::uint64_t> max_size;  // bytes

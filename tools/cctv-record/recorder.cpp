@@ -13,6 +13,7 @@
 #include "cctv/signals.hpp"
 #include "cctv/url.hpp"
 #include "hooks.hpp"
+#include "playlist.hpp"
 #include "reader.hpp"
 #include "record.hpp"
 #include "retention.hpp"
@@ -56,6 +57,18 @@ std::string full_pattern(const Options& o) {
   return fs::absolute(substitute_name(o.output, o.name)).lexically_normal().string();
 }
 
+PlaylistConfig playlist_config(const Options& o, const std::string& pattern) {
+  PlaylistConfig c;
+  c.pattern = pattern;
+  // Cameras that share a folder ({name} in the file name) get playlists of their own.
+  if (!o.name.empty() && fs::path(o.output).filename().string().find("{name}") != std::string::npos) {
+    c.prefix = o.name + "-";
+  }
+  c.camera = o.name;
+  c.day_length = day_length_from_env();
+  return c;
+}
+
 class Recorder {
  public:
   explicit Recorder(const Options& o)
@@ -66,6 +79,7 @@ class Recorder {
         limits_{o.keep, o.max_size, o.min_free},
         reader_(o.url, live_options(o)) {
     if (!o.on_segment.empty()) hooks_.emplace(o.on_segment, o.hook_jobs);
+    if (o.playlist) playlists_.emplace(playlist_config(o, pattern_), matcher_);
   }
   Result<ExitCode> run();
 
@@ -78,6 +92,7 @@ class Recorder {
   void finish_segment();
   void output_failed(const Error& e);
   void report_status();
+  void retention(const std::filesystem::path& current = {}, bool at_least_one = false);
 
   const Options& o_;
   std::string display_url_ = redact(o_.url);
@@ -87,6 +102,7 @@ class Recorder {
   PatternMatcher matcher_;
   RetentionLimits limits_;
   std::optional<HookRunner> hooks_;
+  std::optional<PlaylistKeeper> playlists_;
   PacketReader reader_;
   std::optional<Streams> streams_;
   PictureJoiner joiner_;  // a lone SPS/PPS packet goes in front of its picture
@@ -98,6 +114,7 @@ class Recorder {
   Clock::time_point last_status_{};
   long frames_since_status_ = 0;
   bool stdout_ok_ = true;
+  RetentionResult last_freed_;
 };
 
 Status Recorder::check_output() const {
@@ -133,6 +150,10 @@ void Recorder::start_segment(WallClock::time_point name_time, WallClock::time_po
   if (!w) return output_failed(w.error());
   seg_ = std::move(*w);
   seg_end_ = next_boundary(now, o_.segment_time);
+  if (playlists_) {
+    seg_->want_marks();
+    playlists_->file_started(path, now, seg_->init_size());
+  }
   log_info("recording '{}'", path.string());
 }
 
@@ -140,12 +161,16 @@ void Recorder::finish_segment() {
   if (!seg_) return;
   if (auto s = seg_->close(); !s) log_warn("closing '{}': {}", seg_->path().string(), s.error().what());
   const fs::path path = seg_->path();
+  if (playlists_) {
+    playlists_->add_marks(seg_->take_marks());
+    playlists_->file_finished(seg_->media_end(), seg_->seconds(), seg_->discarded());
+  }
   if (seg_->discarded()) {
     // Nothing of the camera's reached it (a full disk): no empty file, no
     // path on stdout, no hook.
     log_warn("removed '{}': no media could be written to it", path.string());
     seg_.reset();
-    apply_retention(matcher_, {}, limits_);
+    retention();
     return;
   }
   if (seg_->repairs() > 0) log_warn("'{}': {} packet timestamps repaired", path.string(), seg_->repairs());
@@ -156,7 +181,13 @@ void Recorder::finish_segment() {
     stdout_ok_ = false;
   }
   if (hooks_) hooks_->submit(path);
-  apply_retention(matcher_, {}, limits_);
+  retention();
+}
+
+void Recorder::retention(const fs::path& current, bool at_least_one) {
+  auto r = apply_retention(matcher_, current, limits_, at_least_one);
+  if (playlists_) playlists_->deleted(r.deleted);
+  last_freed_ = r;
 }
 
 // Disk full (or any write failure): keep what was written, make room, resume later.
@@ -166,7 +197,8 @@ void Recorder::output_failed(const Error& e) {
   finish_segment();
   // A full disk must get room even when no limit asks for it: this camera's
   // oldest segment goes (never the one just cut short: it is the newest).
-  const auto freed = apply_retention(matcher_, failed, limits_, is_disk_full(e));
+  retention(failed, is_disk_full(e));
+  const auto& freed = last_freed_;
   log_warn("retention freed {} file(s), {:.1f} MB; recording resumes at the next keyframe after {:g} s", freed.files,
            static_cast<double>(freed.bytes) / 1e6, kOutputRetry.count() / 1000.0);
   retry_output_at_ = Clock::now() + kOutputRetry;
@@ -206,6 +238,7 @@ void Recorder::on_packet(Event& e) {
     notify::ready(fmt::format("recording {}", display_url_));
   }
   if (auto s = seg_->write_video(pkt, arrival); !s) return output_failed(s.error());
+  if (playlists_) playlists_->add_marks(seg_->take_marks());
   if (auto jump = seg_->take_clock_jump()) log_clock_jump(display_url_, *jump);
 }
 
@@ -224,6 +257,7 @@ void Recorder::report_status() {
 }
 
 void Recorder::on_tick() {
+  if (playlists_) playlists_->tick(WallClock::now());
   if (seg_ && Clock::now() - last_packet_ > kLossAfter) {
     log_warn("{}: no packet for {:g} s; closing '{}'", display_url_, kLossAfter.count() / 1000.0,
              seg_->path().string());
@@ -237,7 +271,8 @@ Result<ExitCode> Recorder::run() {
     log_warn("retention cannot tell this pattern's files from others (a strftime field it does not know); "
              "it deletes nothing, not even on a full disk: {}", pattern_);
   }
-  apply_retention(matcher_, {}, limits_);
+  if (playlists_) playlists_->start(WallClock::now());
+  retention();
   reader_.start();
   for (;;) {  // ends with the reader's kEnd: a signal, the end of a file, or a fatal camera error
     auto ev = reader_.next(Clock::now() + kTick);
@@ -260,6 +295,7 @@ Result<ExitCode> Recorder::run() {
       case Event::Kind::kEnd:
         if (stop_requested()) notify::stopping();
         finish_segment();
+        if (playlists_) playlists_->stop();
         if (hooks_) hooks_->drain(kHookDrain);
         if (!ev->end) return fail(ev->end.error());
         return ExitCode::kOk;

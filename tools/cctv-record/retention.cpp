@@ -190,6 +190,8 @@ std::optional<FsSpace> fs_space(const fs::path& p) {
                  static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize};
 }
 
+}  // namespace
+
 std::vector<SegmentFile> list_segments(const PatternMatcher& m) {
   std::vector<SegmentFile> out;
   std::error_code ec;
@@ -207,12 +209,15 @@ std::vector<SegmentFile> list_segments(const PatternMatcher& m) {
   return out;
 }
 
+namespace {
+
 bool strictly_below(const fs::path& dir, const fs::path& root) {
   const fs::path rel = dir.lexically_normal().lexically_relative(root);
   return !rel.empty() && rel != "." && *rel.begin() != "..";
 }
 
-// Removes `dir` and its parents below `root` while they are empty (old date folders).
+}  // namespace
+
 void remove_empty_folders(fs::path dir, const fs::path& root) {
   std::error_code ec;
   while (strictly_below(dir, root)) {
@@ -221,8 +226,6 @@ void remove_empty_folders(fs::path dir, const fs::path& root) {
     dir = dir.parent_path();
   }
 }
-
-}  // namespace
 
 PatternMatcher::PatternMatcher(std::string_view pattern) {
   const fs::path p = fs::absolute(fs::path(pattern)).lexically_normal();
@@ -299,6 +302,7 @@ RetentionResult apply_retention(const PatternMatcher& m, const fs::path& current
     log_info("retention: deleted '{}'", p.string());
     ++r.files;
     r.bytes += ec ? 0 : size;
+    r.deleted.push_back(p);
     remove_empty_folders(p.parent_path(), m.root());
   }
   return r;

@@ -69,7 +69,15 @@ std::vector<std::filesystem::path> plan_deletions(std::vector<SegmentFile> files
 struct RetentionResult {
   int files = 0;
   std::uint64_t bytes = 0;
+  std::vector<std::filesystem::path> deleted;  // as listed (absolute, normal)
 };
+
+// The matcher's files under its root: regular files only, never a symbolic
+// link, never below a linked folder.
+std::vector<SegmentFile> list_segments(const PatternMatcher& m);
+
+// Removes `dir` and its parents below `root` while they are empty (old date folders).
+void remove_empty_folders(std::filesystem::path dir, const std::filesystem::path& root);
 
 // Lists the matcher's files under its root (regular files only: never a
 // symbolic link, never below a linked folder), deletes what plan_deletions()

@@ -51,9 +51,7 @@ AVDictionary* crash_safe_options(Container c) {
   if (c == Container::kMp4) {
     // An empty moov up front and a self-contained fragment per keyframe or
     // second: a file cut anywhere plays up to its last complete fragment.
-    // use_metadata_tags keeps creation_time's microseconds (the mvhd box holds
-    // whole seconds), which cctv-clip places every frame by.
-    av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof+use_metadata_tags", 0);
+    av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
     av_dict_set(&d, "frag_duration", "1000000", 0);
   } else if (c == Container::kMatroska) {
     av_dict_set(&d, "cluster_time_limit", "1000", 0);
@@ -152,6 +150,11 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::open(const fs::path& path,
     a->time_base = tbs[1];
   }
   av_dict_set(&w->oc_->metadata, "creation_time", iso_utc(start).c_str(), 0);
+  // MP4 keeps creation_time in whole seconds (mvhd); the date tag (ilst
+  // "\251day") keeps the microseconds, for a playlist rebuilt from the file
+  // and for cctv-clip, which places every frame by it.
+  if (c == Container::kMp4) av_dict_set(&w->oc_->metadata, "date", iso_utc(start).c_str(), 0);
+  w->mp4_ = c == Container::kMp4;
   if (auto s = w->create_file(); !s) return fail(s.error());
   // On failure below, w's destructor closes and removes the file it created.
   if (int e = avio_open(&w->oc_->pb, path.c_str(), AVIO_FLAG_WRITE); e < 0) return fail(write_error(path, e));
@@ -160,6 +163,8 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::open(const fs::path& path,
   av_dict_free(&opts);
   if (e < 0) return fail(write_error(path, e));
   w->header_written_ = true;
+  w->written_ = avio_tell(w->oc_->pb);
+  if (w->mp4_) w->init_size_ = w->frag_start_ = w->written_;
   return w;
 }
 
@@ -201,6 +206,9 @@ Status SegmentWriter::write_out(AVPacket* pkt, int index, std::optional<Timestam
   }
   pkt->stream_index = index;
   pkt->pos = -1;
+  const double time = static_cast<double>(pkt->dts) * av_q2d(in_tbs_[static_cast<size_t>(index)]);
+  const bool key = (pkt->flags & AV_PKT_FLAG_KEY) != 0;
+  const std::int64_t before = avio_tell(oc_->pb);
   av_packet_rescale_ts(pkt, in_tbs_[static_cast<size_t>(index)], oc_->streams[index]->time_base);
   // Not interleaved: packets arrive in order, and interleaving would hold
   // video in memory while waiting for audio (the opposite of crash safety).
@@ -209,7 +217,25 @@ Status SegmentWriter::write_out(AVPacket* pkt, int index, std::optional<Timestam
     return fail(write_error(path_, e));
   }
   ++packets_;
+  note_write(before, index == 0, time, key);
   return {};
+}
+
+// flush_packets: after av_write_frame() returns, everything before
+// avio_tell() is in the file. The MP4 muxer writes a fragment out when the
+// packet that starts the next one arrives (before adding it), so the file
+// then ends where that next fragment will begin.
+void SegmentWriter::note_write(std::int64_t before, bool video, double time, bool key) {
+  const std::int64_t after = avio_tell(oc_->pb);
+  if (marks_wanted_ && !mp4_ && video) marks_.push_back({before, time, key});
+  if (marks_wanted_ && mp4_) {
+    if (after > written_) frag_start_ = after;
+    if (video && frag_start_ >= 0) {
+      marks_.push_back({frag_start_, time, key});
+      frag_start_ = -1;
+    }
+  }
+  written_ = after;  // media_end() needs it, marks or not
 }
 
 Status SegmentWriter::write_video(AVPacket* pkt, std::optional<TimestampRepair::TimePoint> arrival) {
@@ -239,8 +265,15 @@ Status SegmentWriter::close() {
       }
     }
   }
+  media_end_ = written_;
   if (!failed_ && header_written_) {
-    if (int e = av_write_trailer(oc_); e < 0) result = fail(write_error(path_, e));
+    // MP4: the last fragment out first, so its end is known apart from the index after it.
+    if (mp4_ && packets_ > 0 && av_write_frame(oc_, nullptr) >= 0) media_end_ = avio_tell(oc_->pb);
+    if (int e = av_write_trailer(oc_); e < 0) {
+      result = fail(write_error(path_, e));
+    } else if (!mp4_) {
+      media_end_ = avio_tell(oc_->pb);
+    }
   }
   if (int e = oc_->pb != nullptr ? avio_closep(&oc_->pb) : 0; e < 0 && result) result = fail(write_error(path_, e));
   avformat_free_context(oc_);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cctv/av.hpp"
 #include "cctv/error.hpp"
@@ -47,6 +48,15 @@ struct Streams {
 };
 // Copies the parameters of `st`.
 StreamInfo stream_info(const AVStream& st);
+
+// A point of a segment file where an HLS segment may begin (see
+// SegmentWriter::take_marks): its byte offset, its video time in seconds
+// since the file's first packet, and whether its first video frame is a keyframe.
+struct Mark {
+  std::int64_t offset = 0;
+  double time = 0;
+  bool key = false;
+};
 
 // True when `e` is a full disk (ENOSPC) or an exhausted quota (EDQUOT).
 bool is_disk_full(const Error& e);
@@ -96,6 +106,21 @@ class SegmentWriter {
 
   const std::filesystem::path& path() const { return path_; }
   double seconds() const;  // video duration written so far
+
+  // For HLS byte ranges (--playlist). MP4: the start of each fragment that
+  // holds video, with its first video frame; MPEG-TS: the start of each
+  // video packet (a keyframe's with the PAT and PMT written before it).
+  // The marks found since the last call, in file order; every byte before
+  // a mark's offset is written to the file (flushed), so a range that ends
+  // at a mark is complete on disk.
+  // Only after want_marks() (a recorder without --playlist keeps none).
+  void want_marks() { marks_wanted_ = true; }
+  std::vector<Mark> take_marks() { return std::exchange(marks_, {}); }
+  // The size of the init segment (MP4: ftyp and moov), 0 for MPEG-TS.
+  std::int64_t init_size() const { return init_size_; }
+  // After close(): where the media ends (MP4: before the fragment index;
+  // MPEG-TS: the end of the file), or 0 when nothing was written.
+  std::int64_t media_end() const { return media_end_; }
   std::int64_t repairs() const { return repair_.repairs(); }  // clock jumps left out
 
  private:
@@ -103,6 +128,7 @@ class SegmentWriter {
   Status create_file();
   Status write_out(AVPacket* pkt, int index, std::optional<TimestampRepair::TimePoint> arrival);
   void remove_if_empty();
+  void note_write(std::int64_t before, bool video, double time, bool key);
 
   std::filesystem::path path_;
   AVFormatContext* oc_ = nullptr;
@@ -120,6 +146,14 @@ class SegmentWriter {
   std::optional<std::pair<dev_t, ino_t>> created_;
   std::int64_t packets_ = 0;  // written without an error
   bool discarded_ = false;
+  // take_marks()
+  bool mp4_ = false;
+  bool marks_wanted_ = false;
+  std::vector<Mark> marks_;
+  std::int64_t written_ = 0;        // bytes in the file after the last write
+  std::int64_t frag_start_ = -1;    // MP4: a fragment begun there has no video yet
+  std::int64_t init_size_ = 0;
+  std::int64_t media_end_ = 0;
 };
 
 }  // namespace cctv::record
