@@ -21,39 +21,14 @@
 
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { check, runTest, sleep } from './lib/harness.mjs';
 import { readClockStampSource } from './lib/clock.mjs';
+import { hlsJsPath, nginxConfig } from './lib/nginx.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const hlsJs = join(here, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
 const kPort = 18081;  // the namespace is private: no other server can hold it
 const kGopMs = 2000;
 const kFrameMs = 40;
-
-// The README's server block, pointed at this test's folders: the same
-// location, types and headers, only the port and the folder differ.
-function nginxConfig(block, dir, root, pageRoot) {
-  let text = readFileSync(block, 'utf8');
-  check(text.includes('listen 8081;') && text.includes('alias /srv/cctv/;'),
-    `${block} no longer has 'listen 8081;' and 'alias /srv/cctv/;'`);
-  text = text.replace('listen 8081;', `listen 127.0.0.1:${kPort};\n    location / { root ${pageRoot}; }`)
-    .replace('alias /srv/cctv/;', `alias ${root}/;`);
-  const temp = (name) => `${name}_temp_path ${join(dir, name)};`;
-  return `daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log stderr warn;
-${process.getuid() === 0 ? 'user root;' : ''}
-events {}
-http {
-  access_log off;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
-  types { text/html html; text/javascript js; }
-  ${text}
-}
-`;
-}
 
 // The page: window.seekTo(url, wallMs) loads the playlist, seeks to the
 // wall-clock time and resolves with the stamp of the frame shown there.
@@ -114,17 +89,18 @@ window.seekTo = (src, wallMs) => new Promise((resolve, reject) => {
 `;
 
 function preparePage(dir) {
-  check(existsSync(hlsJs), `${hlsJs} missing: run scripts/setup (npm ci --prefix tests/browser)`);
+  check(existsSync(hlsJsPath), `${hlsJsPath} missing: run scripts/setup (npm ci --prefix tests/browser)`);
   const pageRoot = join(dir, 'page');
   mkdirSync(pageRoot);
   writeFileSync(join(pageRoot, 'index.html'), kPage);
-  writeFileSync(join(pageRoot, 'hls.min.js'), readFileSync(hlsJs));
+  writeFileSync(join(pageRoot, 'hls.min.js'), readFileSync(hlsJsPath));
   writeFileSync(join(pageRoot, 'clock.js'), readClockStampSource);
   return pageRoot;
 }
 
 async function startNginx(t, block, dir, root, pageRoot) {
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(block, dir, root, pageRoot));
+  writeFileSync(join(dir, 'nginx.conf'),
+                nginxConfig(block, dir, root, pageRoot, kPort, { listen: 'listen 8081;', alias: 'alias /srv/cctv/;' }));
   t.startProcess('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
   const base = `http://127.0.0.1:${kPort}/`;
   for (let i = 0; i < 300; ++i) {

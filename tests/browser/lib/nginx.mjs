@@ -10,15 +10,16 @@ import { check } from './harness.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 export const hlsJsPath = join(here, '..', 'node_modules', 'hls.js', 'dist', 'hls.min.js');
 
-// The README's server block (`nginxBlock`, examples/nginx/cctv-hls.conf) on
-// 127.0.0.1:`port`: the same location, types and headers, only the port and
-// the folder differ; `/` serves `pageRoot`.
-export function nginxConfig(nginxBlock, dir, hlsRoot, pageRoot, port) {
+// A README server block (`nginxBlock`: examples/nginx/cctv-hls.conf, or
+// another with `listen` and `alias` given) on 127.0.0.1:`port`: the same
+// location, types and headers, only the port and the folder (`root`)
+// differ; `/` serves `pageRoot`.
+export function nginxConfig(nginxBlock, dir, root, pageRoot, port,
+                            { listen = 'listen 8080;', alias = 'alias /run/cctv-hls/;' } = {}) {
   let block = readFileSync(nginxBlock, 'utf8');
-  check(block.includes('listen 8080;') && block.includes('alias /run/cctv-hls/;'),
-    `${nginxBlock} no longer has 'listen 8080;' and 'alias /run/cctv-hls/;'`);
-  block = block.replace('listen 8080;', `listen 127.0.0.1:${port};\n    location / { root ${pageRoot}; }`)
-    .replace('alias /run/cctv-hls/;', `alias ${hlsRoot}/;`);
+  check(block.includes(listen) && block.includes(alias), `${nginxBlock} no longer has '${listen}' and '${alias}'`);
+  block = block.replace(listen, `listen 127.0.0.1:${port};\n    location / { root ${pageRoot}; }`)
+    .replace(alias, `alias ${root}/;`);
   const temp = (name) => `${name}_temp_path ${join(dir, name)};`;
   return `daemon off;
 pid ${join(dir, 'nginx.pid')};
