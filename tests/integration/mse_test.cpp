@@ -313,6 +313,30 @@ BOOST_AUTO_TEST_CASE(upgrades_need_credentials_and_the_servers_own_origin) {
   BOOST_TEST(get(server.at("/cam/stream.ws?token=" + token)).status == 426);
 }
 
+BOOST_AUTO_TEST_CASE(a_signed_link_opens_the_websocket_and_the_fmp4_stream_of_its_camera) {
+  TempDir tmp;
+  const std::string key_file = (tmp.path() / "url.key").string();
+  write_file(key_file, "0123456789abcdef0123456789abcdef\n");
+  MjpegServer server({"--camera", "cam=" + camera().url("h264"), "--camera", "other=" + camera().url("h264"),
+                      "--url-key-file", key_file});
+  const RunResult made = run_tool({(bin_dir() / "cctv-mjpeg-serve").string(), "--url-key-file", key_file, "--sign",
+                                   "/cam/stream.ws"});
+  BOOST_REQUIRE_EQUAL(made.exit_code, 0);
+  const std::string link = made.out.substr(0, made.out.find('\n'));
+  const std::string query = link.substr(link.find('?'));
+  WsClient ws(server.port(), link);
+  BOOST_REQUIRE_EQUAL(ws.status(), 101);
+  auto mime = ws.read();
+  BOOST_REQUIRE(mime);
+  BOOST_TEST(mime->text);
+  BOOST_TEST(WsClient(server.port(), "/other/stream.ws" + query).status() == 403);
+  BOOST_TEST(WsClient(server.port(), "/cam/stream.ws").status() == 403);
+  const Reply mp4 = get(server.at("/cam/stream.mp4" + query), {"--max-time", "3"});
+  BOOST_TEST(mp4.status == 200);
+  BOOST_TEST(mp4.type == "video/mp4");
+  BOOST_TEST(is_box(mp4.body, "ftyp"));
+}
+
 BOOST_AUTO_TEST_CASE(an_mjpeg_camera_is_refused_with_the_reason) {
   MjpegServer server({"--camera", "cam=" + camera().url("mjpeg")});
   WsClient ws(server.port(), "/cam/stream.ws");
