@@ -482,6 +482,11 @@ asio::awaitable<void> Server::Impl::websocket_stream(std::shared_ptr<Conn<S>> co
       if (!ec) media.count_sent(f->bytes.size());
     }
   }
+  // The reader may still wait on the stream: the connection ends here, so
+  // that nothing (a TLS close_notify) runs beside it.
+  beast::error_code ignored;
+  conn->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->tcp().close();
 }
 
 template <class S>
