@@ -436,4 +436,17 @@ Status AudioTranscoder::flush(std::vector<av::PacketPtr>& out) {
   return reopened;
 }
 
+Result<AudioOutput> audio_output(const AVStream& in, std::string_view muxer) {
+  AudioOutput out;
+  if (can_copy_audio(in.codecpar->codec_id, muxer)) {
+    out.params = av::copy_parameters(in.codecpar);
+    return out;
+  }
+  auto t = AudioTranscoder::open(in.codecpar, in.time_base);
+  if (!t) return fail(t.error());
+  out.transcoder.emplace(std::move(*t));
+  out.params = av::copy_parameters(out.transcoder->parameters());
+  return out;
+}
+
 }  // namespace cctv

@@ -168,7 +168,7 @@ struct Recorder {
   void stop() {
     proc.signal(SIGTERM);
     if (!proc.wait(30s)) proc.kill();
-    read_lines(1s);
+    read_lines(30s);  // returns at EOF: the bound is for a loaded machine draining the pipe
   }
   std::string pattern() const { return (dir / (std::string(kNames) + fs::path(finished.at(0)).extension().string())).string(); }
 };

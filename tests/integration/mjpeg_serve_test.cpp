@@ -101,14 +101,6 @@ std::vector<Parts> watch_many(const std::string& url, int n, double seconds) {
   return out;
 }
 
-long rss_kib(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 // Everything the server sends until it closes, or until `limit` passes.
 std::string read_until_close(int fd, std::chrono::milliseconds limit) {
   std::string out;

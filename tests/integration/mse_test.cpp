@@ -98,14 +98,6 @@ std::string joined(const Viewer& v) {
   return all;
 }
 
-long rss_kib(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 // One sample of the server's /metrics for `camera`, or -1.
 double metric(const MjpegServer& server, const std::string& name, const std::string& camera) {
   const Reply r = get(server.at("/metrics"));

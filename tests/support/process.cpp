@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -387,6 +388,14 @@ int Process::pid() const { return impl_->pid; }
 std::string Process::stderr_text() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->err_text;
+}
+
+long rss_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 }  // namespace cctv::test

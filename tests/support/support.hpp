@@ -67,6 +67,9 @@ RunResult run_tool(const std::vector<std::string>& argv,
                    std::chrono::milliseconds deadline = 30s, const EnvChanges& env = {},
                    const std::string& stdin_data = "");
 
+// The resident memory of process `pid` in KiB (VmRSS), or -1 when it is gone.
+long rss_kib(int pid);
+
 // A long-running child (a server, a recorder) whose stdout is read line by
 // line while it runs; stderr is captured in the background. Its stdin is a
 // pipe that stays open until close_stdin() or destruction.

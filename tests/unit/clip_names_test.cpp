@@ -9,31 +9,16 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "scoped_tz.hpp"
+
 using namespace cctv;
 using namespace cctv::clip;
 using namespace std::chrono;
 namespace fs = std::filesystem;
 
+using cctv::test::ScopedTz;
+
 namespace {
-
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
-  ScopedTz(const ScopedTz&) = delete;
-  ScopedTz& operator=(const ScopedTz&) = delete;
-
- private:
-  std::optional<std::string> old_;
-};
 
 WallTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s) {
   return WallTime(sys_days(year{y} / month{mo} / day{d}) + hours{h} + minutes{mi} + seconds{s});

@@ -12,11 +12,15 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "scoped_tz.hpp"
+
 #include "cctv/output.hpp"
 
 using namespace cctv::record;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+
+using cctv::test::ScopedTz;
 
 namespace {
 
@@ -25,26 +29,6 @@ const fs::file_time_type kNow = fs::file_time_type::clock::now();
 SegmentFile seg(const std::string& name, std::uint64_t size, std::chrono::hours age) {
   return {fs::path("/r") / name, size, kNow - age};
 }
-
-// Sets TZ for one test case and puts the old value back.
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
-  ScopedTz(const ScopedTz&) = delete;
-  ScopedTz& operator=(const ScopedTz&) = delete;
-
- private:
-  std::optional<std::string> old_;
-};
 
 // `name` with the recorder's collision suffix before the extension.
 std::string with_suffix(const std::string& name, int n) {

@@ -126,20 +126,18 @@ Status Rendition::setup_audio(SegmentContainer container) {
   audio_par_.reset();
   if (in_audio_ < 0) return {};
   const AVStream* in = live_.source()->format()->streams[in_audio_];
-  if (can_copy_audio(in->codecpar->codec_id, container == SegmentContainer::kTs ? "mpegts" : "mp4")) {
-    audio_par_ = copy_parameters(in->codecpar);
-    return {};
-  }
-  auto t = AudioTranscoder::open(in->codecpar, in->time_base);
-  if (!t) {
+  auto out = audio_output(*in, container == SegmentContainer::kTs ? "mpegts" : "mp4");
+  if (!out) {
     log_warn("{}: {} audio left out: {}", live_.display_url(), avcodec_get_name(in->codecpar->codec_id),
-             t.error().what());
+             out.error().what());
     in_audio_ = -1;
     return {};
   }
-  log_info("{}: {} audio transcoded to AAC", live_.display_url(), avcodec_get_name(in->codecpar->codec_id));
-  transcoder_.emplace(std::move(*t));
-  audio_par_ = copy_parameters(transcoder_->parameters());
+  if (out->transcoder) {
+    log_info("{}: {} audio transcoded to AAC", live_.display_url(), avcodec_get_name(in->codecpar->codec_id));
+  }
+  transcoder_ = std::move(out->transcoder);
+  audio_par_ = std::move(out->params);
   return {};
 }
 

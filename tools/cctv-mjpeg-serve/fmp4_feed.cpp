@@ -58,19 +58,15 @@ Status Fmp4Feed::State::setup_audio() {
   audio_par.reset();
   if (in_audio < 0) return {};
   const AVStream* in = src->format()->streams[in_audio];
-  if (can_copy_audio(in->codecpar->codec_id, "mp4")) {
-    audio_par = av::copy_parameters(in->codecpar);
-    return {};
-  }
-  auto t = AudioTranscoder::open(in->codecpar, in->time_base);
-  if (!t) {
+  auto out = audio_output(*in, "mp4");
+  if (!out) {
     log_warn("{}: {} audio left out of the MSE stream: {}", name, avcodec_get_name(in->codecpar->codec_id),
-             t.error().what());
+             out.error().what());
     in_audio = -1;
     return {};
   }
-  transcoder.emplace(std::move(*t));
-  audio_par = av::copy_parameters(transcoder->parameters());
+  transcoder = std::move(out->transcoder);
+  audio_par = std::move(out->params);
   return {};
 }
 

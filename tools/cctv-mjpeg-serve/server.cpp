@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>
@@ -79,6 +80,17 @@ struct Conn {
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream); }
 };
 
+// What a slot or a queue calls from the capture thread when something
+// arrived: cancels the connection's wait, on its strand, if it still lives.
+template <class C>
+std::function<void()> waker(const std::shared_ptr<C>& conn) {
+  return [w = std::weak_ptr<C>(conn), ex = conn->stream.get_executor()] {
+    asio::post(ex, [w] {
+      if (auto c = w.lock()) c->wake.cancel();
+    });
+  };
+}
+
 // A slot subscribed to a hub for as long as it lives; the capture thread's
 // put() wakes the connection through its strand.
 class Subscription {
@@ -86,11 +98,7 @@ class Subscription {
   template <class C>
   Subscription(Hub& hub, const std::shared_ptr<C>& conn, bool stream)
       : hub_(hub), slot_(std::make_shared<ViewerSlot>()), stream_(stream) {
-    slot_->set_wake([w = std::weak_ptr<C>(conn), ex = conn->stream.get_executor()] {
-      asio::post(ex, [w] {
-        if (auto c = w.lock()) c->wake.cancel();
-      });
-    });
+    slot_->set_wake(waker(conn));
     hub_.subscribe(slot_, stream_, stream ? milliseconds(kFreshFrame) : milliseconds(0));
   }
   ~Subscription() {
@@ -114,11 +122,7 @@ class MediaSubscription {
   template <class C>
   MediaSubscription(MediaHub& hub, const std::shared_ptr<C>& conn, bool audio)
       : hub_(hub), queue_(hub.subscribe(audio)) {
-    queue_->set_wake([w = std::weak_ptr<C>(conn), ex = conn->stream.get_executor()] {
-      asio::post(ex, [w] {
-        if (auto c = w.lock()) c->wake.cancel();
-      });
-    });
+    queue_->set_wake(waker(conn));
   }
   ~MediaSubscription() {
     hub_.unsubscribe(queue_);

@@ -273,4 +273,17 @@ class AudioTranscoder {
   std::unique_ptr<State> s_;
 };
 
+// The audio of an input stream as a muxer takes it: the stream's own
+// parameters when it can be copied (can_copy_audio), else AAC from a
+// transcoder and that transcoder's parameters.
+struct AudioOutput {
+  av::ParametersPtr params;
+  std::optional<AudioTranscoder> transcoder;  // empty: copy the packets
+};
+
+// The AudioOutput of input stream `in` for `muxer` (as for can_copy_audio).
+// Errors: those of AudioTranscoder::open, when the audio can be neither
+// copied nor transcoded (callers leave it out).
+[[nodiscard]] Result<AudioOutput> audio_output(const AVStream& in, std::string_view muxer);
+
 }  // namespace cctv
