@@ -617,7 +617,9 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
     log_info("WebSocket for /{}/ refused: page of another origin ({})", hub->name(),
              field_text(req[http::field::origin]));
     res = error_response(http::status::forbidden, "this origin may not open the stream (see --allow-origin)", req);
-  } else if ((is_fmp4 || is_websocket) && !hub->media()->unsupported().empty()) {
+  } else if (is_fmp4 && !hub->media()->unsupported().empty()) {
+    // A WebSocket is accepted and closed with 1003 and the reason instead: a
+    // page can tell that from a failed connection and fall back to MJPEG.
     res = error_response(http::status::unsupported_media_type, hub->media()->unsupported(), req);
   } else if (is_stream || is_fmp4 || is_websocket) {
     if (stream_viewers.fetch_add(1) >= opts.max_clients) {
