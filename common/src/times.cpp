@@ -284,14 +284,15 @@ std::string format_local(WallTime t, int decimals) {
   return out + offset_text(tm.tm_gmtoff);
 }
 
-std::string format_utc(WallTime t) {
+std::string format_utc(WallTime t, int decimals) {
   const auto secs = std::chrono::floor<seconds>(t);
   const long long us = (t - secs).count();
   const std::time_t tt = secs.time_since_epoch().count();
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+  const std::string fraction = decimals == 3 ? fmt::format("{:03}", us / 1000) : fmt::format("{:06}", us);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, fraction);
 }
 
 std::string format_duration(std::chrono::microseconds d) {

@@ -115,6 +115,7 @@ BOOST_AUTO_TEST_CASE(prints_local_time_with_its_offset) {
   BOOST_TEST(format_local(utc(2026, 10, 25, 0, 30, 0, 40000)) == "2026-10-25T02:30:00.040+02:00");
   BOOST_TEST(format_local(utc(2026, 10, 25, 1, 30, 0)) == "2026-10-25T02:30:00.000+01:00");
   BOOST_TEST(format_utc(utc(2026, 12, 6, 9, 3, 12, 40)) == "2026-12-06T09:03:12.000040Z");
+  BOOST_TEST(format_utc(utc(2026, 12, 6, 9, 3, 12, 40) + milliseconds(5), 3) == "2026-12-06T09:03:12.005Z");
   BOOST_TEST(format_duration(microseconds(3'723'040'000LL)) == "1:02:03.040");
   BOOST_TEST(format_duration(microseconds(63'000'000LL)) == "1:03.000");
 }

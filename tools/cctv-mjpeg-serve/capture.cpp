@@ -131,8 +131,10 @@ class Loop {
     return p;
   }
   bool always() const { return s_.opts.always_on || s_.camera.is_stdin(); }
-  // Pictures (MJPEG viewers, snapshots) or MSE viewers.
-  bool wanted() const { return always() || s_.hub->demand() > 0 || s_.media->viewers() > 0; }
+  // Pictures (MJPEG viewers, snapshots), MSE viewers or LL-HLS requests.
+  bool wanted() const {
+    return always() || s_.hub->demand() > 0 || s_.media->wanted(SteadyClock::now(), ms(s_.opts.idle_timeout));
+  }
   // Decoding goes on for a short grace after the last viewer left, so that a
   // page reload (or a snapshot right after one) need not wait for a keyframe.
   bool decode_wanted() const { return s_.hub->idle_for(SteadyClock::now()) < kDecodeGrace; }
@@ -178,6 +180,7 @@ std::optional<Error> Loop::connection(bool& ended) {
     }
     if (idle_too_long() || stop_requested()) {
       log_info("{}: no viewer for {:g} s, disconnecting", s_.camera.name, s_.opts.idle_timeout);
+      s_.media->drop_cache();
       return std::nullopt;
     }
   }

@@ -30,6 +30,7 @@ struct Fmp4Feed::State {
   bool live_clock = false;
   bool failed = true;  // until a connection with H.264 or H.265 video
   bool waiting_key = true;
+  bool first_of_connection = true;  // the next video fragment starts a discontinuity (LL-HLS)
   TimestampRepair repair{{kTimeline, kTimeline}};
   PictureJoiner joiner;
   std::optional<SegmentMuxer> muxers[2];  // MediaHub::kVideoOnly, kWithAudio
@@ -127,9 +128,13 @@ Status Fmp4Feed::State::write(int stream, AVPacket* p) {
     auto f = std::make_shared<MediaFragment>();
     f->bytes = std::move(*bytes);
     f->key = (p->flags & AV_PKT_FLAG_KEY) != 0;
+    f->discontinuity = first_of_connection;
+    f->duration = p->duration;
     f->made = MediaClock::now();
+    f->wall = std::chrono::system_clock::now();
     hub->publish(v, std::move(f));
   }
+  if (stream == kVideo) first_of_connection = false;
   return {};
 }
 
@@ -194,6 +199,7 @@ void Fmp4Feed::on_connection(Source& src, bool live_clock) {
   }
   s.joiner.reset();
   s.waiting_key = true;
+  s.first_of_connection = true;
   s.failed = false;
 }
 

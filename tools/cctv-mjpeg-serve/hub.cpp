@@ -42,7 +42,8 @@ std::uint64_t ViewerSlot::dropped() const {
   return dropped_;
 }
 
-Hub::Hub(std::string name, std::string display_url) : name_(std::move(name)), display_url_(std::move(display_url)) {
+Hub::Hub(std::string name, std::string display_url, const HlsConfig& hls)
+    : name_(std::move(name)), display_url_(std::move(display_url)), media_(std::make_shared<MediaHub>(QueueLimits{}, hls)) {
   recent_.reserve(kFpsWindow);
 }
 

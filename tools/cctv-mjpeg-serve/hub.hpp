@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cctv/pace.hpp"
+#include "ll_hls.hpp"
 #include "media_hub.hpp"
 
 namespace cctv::mjpeg {
@@ -75,7 +76,7 @@ struct CameraStats {
 // Thread safety: every member is safe to call from any thread.
 class Hub {
  public:
-  Hub(std::string name, std::string display_url);
+  Hub(std::string name, std::string display_url, const HlsConfig& hls = {});
 
   const std::string& name() const { return name_; }
   const std::string& display_url() const { return display_url_; }  // redacted
@@ -115,7 +116,7 @@ class Hub {
  private:
   const std::string name_;
   const std::string display_url_;
-  const std::shared_ptr<MediaHub> media_ = std::make_shared<MediaHub>();
+  const std::shared_ptr<MediaHub> media_;
   mutable std::mutex mu_;
   std::condition_variable demand_cv_;
   JpegPtr latest_;

@@ -5,13 +5,27 @@
 #include <algorithm>
 #include <utility>
 
+#include "ll_hls.hpp"
+
 namespace cctv::mjpeg {
 
 namespace {
 // A GOP larger than this is not cached whole: new viewers then wait for the
 // next keyframe rather than the server holding unbounded memory.
 constexpr std::size_t kMaxGopBytes = 32u << 20;
+// LL-HLS windows are fed while a request came within this; a client counts
+// as a session while it asked for a playlist within kHlsSession.
+constexpr auto kHlsKeep = std::chrono::seconds(30);
+constexpr auto kHlsSession = std::chrono::seconds(10);
 }  // namespace
+
+MediaHub::MediaHub(QueueLimits limits) : MediaHub(limits, HlsConfig{}) {}
+
+MediaHub::MediaHub(QueueLimits limits, const HlsConfig& hls) : limits_(limits) {
+  for (auto& w : hls_) w = std::make_unique<HlsWindow>(hls);
+}
+
+MediaHub::~MediaHub() = default;
 
 void MediaQueue::set_wake(std::function<void()> wake) {
   std::lock_guard lock(mu_);
@@ -100,6 +114,7 @@ void MediaHub::publish_init(int variant, MediaInitPtr init) {
   v.gop.clear();
   v.gop_bytes = 0;
   ++generations_;
+  hls_[variant]->set_init(v.init);
   for (auto& viewer : viewers_) {
     if (variant_of(viewer.audio) == variant) viewer.queue->put_init(v.init);
   }
@@ -124,6 +139,42 @@ void MediaHub::publish(int variant, MediaFragmentPtr f) {
     if (variant_of(viewer.audio) != variant) continue;
     if (viewer.queue->put(f, now)) ++skips_;
   }
+  if (hls_fed_ && now - last_hls_ > kHlsKeep) {  // nobody asked for a while: stop, and free the memory
+    hls_fed_ = false;
+    for (auto& w : hls_) w->clear();
+  }
+  if (hls_fed_) hls_[variant]->add(*f);
+}
+
+HlsWindow& MediaHub::hls(bool audio, const std::string& client) {
+  const auto now = MediaClock::now();
+  std::lock_guard lock(mu_);
+  last_hls_ = now;
+  hls_fed_ = true;
+  std::erase_if(hls_clients_, [&](const auto& c) { return now - c.second > kHlsSession; });
+  hls_clients_[client] = now;
+  return *hls_[variant_of(audio)];
+}
+
+void MediaHub::count_hls(HlsServed what) { hls_served_[static_cast<int>(what)].fetch_add(1, std::memory_order_relaxed); }
+
+void MediaHub::count_hls_blocked(int delta) {
+  if (delta > 0) hls_blocked_.fetch_add(1, std::memory_order_relaxed);
+  else hls_blocked_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void MediaHub::drop_cache() {
+  std::lock_guard lock(mu_);
+  for (auto& v : variants_) {
+    v.gop.clear();
+    v.gop_bytes = 0;
+  }
+  for (auto& w : hls_) w->clear();
+}
+
+bool MediaHub::wanted(MediaClock::time_point now, std::chrono::milliseconds within) const {
+  std::lock_guard lock(mu_);
+  return !viewers_.empty() || (last_hls_ != MediaClock::time_point{} && now - last_hls_ < within);
 }
 
 std::shared_ptr<MediaQueue> MediaHub::subscribe(bool audio) {
@@ -159,7 +210,7 @@ int MediaHub::viewers() const {
 std::chrono::milliseconds MediaHub::idle_for(MediaClock::time_point now) const {
   std::lock_guard lock(mu_);
   if (!viewers_.empty()) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(now - idle_since_);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - std::max(idle_since_, last_hls_));
 }
 
 void MediaHub::count_sent(std::size_t bytes) {
@@ -176,6 +227,12 @@ MediaStats MediaHub::stats() const {
   s.generations = generations_;
   s.bytes_out = bytes_out_.load(std::memory_order_relaxed);
   s.fragments_out = fragments_out_.load(std::memory_order_relaxed);
+  const auto now = MediaClock::now();
+  for (const auto& [client, last] : hls_clients_) s.hls_sessions += now - last <= kHlsSession ? 1 : 0;
+  s.hls_blocked = hls_blocked_.load(std::memory_order_relaxed);
+  s.hls_playlists = hls_served_[static_cast<int>(HlsServed::kPlaylist)].load(std::memory_order_relaxed);
+  s.hls_parts = hls_served_[static_cast<int>(HlsServed::kPart)].load(std::memory_order_relaxed);
+  s.hls_segments = hls_served_[static_cast<int>(HlsServed::kSegment)].load(std::memory_order_relaxed);
   return s;
 }
 

@@ -8,12 +8,16 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace cctv::mjpeg {
+
+class HlsWindow;
+struct HlsConfig;
 
 using MediaClock = std::chrono::steady_clock;
 
@@ -30,7 +34,10 @@ using MediaInitPtr = std::shared_ptr<const MediaInit>;
 struct MediaFragment {
   std::vector<std::uint8_t> bytes;
   bool key = false;  // starts with a keyframe
+  bool discontinuity = false;  // the first of a new connection of the camera
+  std::int64_t duration = 0;   // of its frame, on cctv::kTimeline (90 kHz)
   MediaClock::time_point made{};
+  std::chrono::system_clock::time_point wall{};  // when it was made, for EXT-X-PROGRAM-DATE-TIME
 };
 using MediaFragmentPtr = std::shared_ptr<const MediaFragment>;
 
@@ -92,6 +99,11 @@ struct MediaStats {
   std::uint64_t skips = 0;             // a slow viewer skipped to the next keyframe
   std::uint64_t gop_cache_bytes = 0;   // of the variant with audio, or the only one
   std::uint64_t generations = 0;       // init segments made (1 + parameter changes)
+  int hls_sessions = 0;                // clients that asked for the LL-HLS playlist in the last 10 s
+  std::uint64_t hls_blocked = 0;       // playlist and part requests waiting now
+  std::uint64_t hls_playlists = 0;     // playlists served
+  std::uint64_t hls_parts = 0;         // parts served
+  std::uint64_t hls_segments = 0;      // segments served
 };
 
 // One camera's fMP4 output, in up to two variants: with the camera's audio
@@ -102,7 +114,11 @@ class MediaHub {
  public:
   static constexpr int kVideoOnly = 0, kWithAudio = 1;
 
-  explicit MediaHub(QueueLimits limits = {}) : limits_(limits) {}
+  explicit MediaHub(QueueLimits limits = {});
+  MediaHub(QueueLimits limits, const HlsConfig& hls);
+  ~MediaHub();
+  MediaHub(const MediaHub&) = delete;
+  MediaHub& operator=(const MediaHub&) = delete;
 
   // --- the capture side ---
   // The camera's video can (true) or cannot (false, with the reason) go
@@ -122,8 +138,24 @@ class MediaHub {
   // Empty while MSE can serve the camera (or nothing is known yet).
   std::string unsupported() const;
 
+  // --- LL-HLS ---
+  // A request of `client` (its address) for the LL-HLS stream with or
+  // without audio: the windows are fed from now on, until no request came
+  // for 30 s. Returns the window of the variant the request gets.
+  HlsWindow& hls(bool audio, const std::string& client);
+  enum class HlsServed { kPlaylist, kPart, kSegment };
+  void count_hls(HlsServed what);
+  // A request starts (+1) or stops (-1) waiting for the window.
+  void count_hls_blocked(int delta);
+
+  // The camera was disconnected for want of viewers: what was cached (GOP,
+  // LL-HLS windows) is stale, and the next viewer waits for new video.
+  void drop_cache();
+
   int viewers() const;
-  // Time since the last viewer left (0 while there is one).
+  // MSE viewers, or an LL-HLS request within `within`.
+  bool wanted(MediaClock::time_point now, std::chrono::milliseconds within) const;
+  // Time since the last viewer left or the last LL-HLS request (0 while there is a viewer).
   std::chrono::milliseconds idle_for(MediaClock::time_point now) const;
   void count_sent(std::size_t bytes);
   MediaStats stats() const;
@@ -152,6 +184,14 @@ class MediaHub {
   std::uint64_t skips_ = 0;
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::uint64_t> fragments_out_{0};
+  // LL-HLS: one window per variant, both fed (so that their numbers agree)
+  // while requests come.
+  std::unique_ptr<HlsWindow> hls_[2];
+  bool hls_fed_ = false;
+  MediaClock::time_point last_hls_{};
+  std::map<std::string, MediaClock::time_point> hls_clients_;  // by address: the last request
+  std::atomic<std::uint64_t> hls_blocked_{0};
+  std::atomic<std::uint64_t> hls_served_[3] = {0, 0, 0};
 };
 
 }  // namespace cctv::mjpeg

@@ -44,6 +44,8 @@ struct Options {
   double fps = 0;              // camera rate cap; 0: every frame
   double idle_timeout = 10;    // seconds without viewers before disconnecting
   bool always_on = false;
+  double hls_segment_time = 2;    // --hls-segment-time
+  double hls_part_time = 0.333;   // --hls-part-time
   int max_clients = 0;         // most stream viewers; 0: as many as the descriptor limit allows (run())
   LiveCliOptions live;         // retries -1: forever
   std::string basic_auth_file;  // --basic-auth-file

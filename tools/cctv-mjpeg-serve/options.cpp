@@ -69,6 +69,16 @@ void add_server_options(CLI::App& app, Options& o) {
                  "warning")
       ->check(CLI::Validator(CLI::PositiveNumber).description(""))  // the text says it; no "N:POSITIVE" metavar
       ->type_name("N");
+  app.add_option("--hls-segment-time", o.hls_segment_time,
+                 "LL-HLS (/NAME/index.m3u8): a segment ends at the first keyframe after this many seconds")
+      ->check(finite_range(0.5, 60.0))
+      ->default_str("2")
+      ->type_name("SECONDS");
+  app.add_option("--hls-part-time", o.hls_part_time,
+                 "LL-HLS: the longest part, in seconds (parts hold whole frames); at most --hls-segment-time")
+      ->check(finite_range(0.05, 5.0))
+      ->default_str("0.333")
+      ->type_name("SECONDS");
 }
 
 void add_security_options(CLI::App& app, Options& o) {
@@ -203,6 +213,10 @@ ToolRun define(CLI::App& app) {
   add_live_options(app, o->live, "unlimited");
   return [o]() -> cctv::Result<ExitCode> {
     if (!o->sign_path.empty()) return print_signed_link(*o);
+    if (o->hls_part_time > o->hls_segment_time) {
+      return fail(ExitCode::kUsage, fmt::format("--hls-part-time {:g} is longer than --hls-segment-time {:g}",
+                                                o->hls_part_time, o->hls_segment_time));
+    }
     auto cams = collect_cameras(*o);
     if (!cams) return fail(cams.error());
     o->cameras = std::move(*cams);

@@ -246,6 +246,9 @@ std::string healthz_json(const std::vector<CameraView>& cameras) {
     o["mse_bytes_out"] = c.stats.media.bytes_out;
     o["keyframe_skips"] = c.stats.media.skips;
     o["gop_cache_bytes"] = c.stats.media.gop_cache_bytes;
+    o["hls_sessions"] = c.stats.media.hls_sessions;
+    o["hls_blocked_requests"] = c.stats.media.hls_blocked;
+    o["hls_parts_out"] = c.stats.media.hls_parts;
     all_ok = all_ok && !c.stats.failed && c.stats.last_error.empty();
     list.push_back(std::move(o));
   }
@@ -293,6 +296,16 @@ const Family kFamilies[] = {
      [](const CameraStats& s) { return static_cast<double>(s.media.skips); }},
     {"cctv_gop_cache_bytes", "gauge", "Bytes of the current GOP kept for MSE viewers who join",
      [](const CameraStats& s) { return static_cast<double>(s.media.gop_cache_bytes); }},
+    {"cctv_hls_sessions", "gauge", "Clients that asked for the LL-HLS playlist in the last 10 s",
+     [](const CameraStats& s) { return static_cast<double>(s.media.hls_sessions); }},
+    {"cctv_hls_blocked_requests", "gauge", "LL-HLS playlist and part requests waiting for the next part now",
+     [](const CameraStats& s) { return static_cast<double>(s.media.hls_blocked); }},
+    {"cctv_hls_playlists_out_total", "counter", "LL-HLS playlists served",
+     [](const CameraStats& s) { return static_cast<double>(s.media.hls_playlists); }},
+    {"cctv_hls_parts_out_total", "counter", "LL-HLS parts served",
+     [](const CameraStats& s) { return static_cast<double>(s.media.hls_parts); }},
+    {"cctv_hls_segments_out_total", "counter", "LL-HLS segments served",
+     [](const CameraStats& s) { return static_cast<double>(s.media.hls_segments); }},
 };
 
 // Label values escape \, " and newline (exposition format 0.0.4).

@@ -25,7 +25,8 @@ std::string index_html(const std::vector<CameraView>& cameras, std::string_view 
 
 // GET /healthz: {"status":"ok"|"degraded","cameras":[{"name","url","connected",
 // "fps","last_frame_age_s","viewers","reconnects","frames_in","error",
-// "mse_viewers","mse_bytes_out","keyframe_skips","gop_cache_bytes"}]}.
+// "mse_viewers","mse_bytes_out","keyframe_skips","gop_cache_bytes",
+// "hls_sessions","hls_blocked_requests","hls_parts_out"}]}.
 std::string healthz_json(const std::vector<CameraView>& cameras);
 
 // GET /metrics: Prometheus text exposition format 0.0.4, one family per

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <thread>
@@ -108,7 +109,10 @@ Result<ExitCode> run(const Options& o) {
   served.max_clients = max_viewers(o);
   log_debug("at most {} stream viewer(s)", served.max_clients);
   std::vector<std::shared_ptr<Hub>> hubs;
-  for (const auto& c : o.cameras) hubs.push_back(std::make_shared<Hub>(c.name, display_of(c)));
+  HlsConfig hls;
+  hls.segment_ticks = std::llround(o.hls_segment_time * kHlsTicks);
+  hls.part_ticks = std::llround(o.hls_part_time * kHlsTicks);
+  for (const auto& c : o.cameras) hubs.push_back(std::make_shared<Hub>(c.name, display_of(c), hls));
   Server server(served, hubs);
   auto url = server.listen();
   if (!url) return fail(url.error());

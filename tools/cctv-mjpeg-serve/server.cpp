@@ -143,8 +143,20 @@ struct Target {
   std::string token;          // ?token=T (for <img> tags, which cannot send headers)
   bool audio = true;          // ?audio=0: an MSE stream without the camera's audio
   std::string exp, sig;       // ?exp=UNIX_TIME&sig=S: a signed link (--url-key-file)
+  // LL-HLS: ?_HLS_msn=N&_HLS_part=M (a blocking playlist reload), init.mp4?v=G.
+  std::optional<std::uint64_t> hls_msn, hls_part, version;
+  // token, exp, sig and audio=0 as they came (still encoded), for the URIs
+  // inside a playlist: "" or "?k=v&k=v".
+  std::string carry;
   bool ok = true;
 };
+
+std::optional<std::uint64_t> parse_count(std::string_view text) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
 
 Target parse_target(std::string_view text) {
   Target t;
@@ -153,7 +165,16 @@ Target parse_target(std::string_view text) {
   bad.ok = false;
   if (!u) return bad;
   t.path = std::string(u->path());
+  for (const auto& p : u->encoded_params()) {
+    const bool carried = p.key == "token" || p.key == "exp" || p.key == "sig" || (p.key == "audio" && p.value == "0");
+    if (carried) t.carry += (t.carry.empty() ? "?" : "&") + std::string(p.key) + "=" + std::string(p.value);
+  }
   for (const auto& p : u->params()) {
+    if (p.key == "_HLS_msn" || p.key == "_HLS_part" || p.key == "v") {
+      auto n = parse_count(p.value);
+      if (!n) return bad;
+      (p.key == "v" ? t.version : p.key == "_HLS_msn" ? t.hls_msn : t.hls_part) = n;
+    }
     if (p.key == "token") t.token = p.value;
     if (p.key == "exp") t.exp = p.value;
     if (p.key == "sig") t.sig = p.value;
@@ -168,6 +189,23 @@ Target parse_target(std::string_view text) {
     t.fps = v;
   }
   return t;
+}
+
+// The LL-HLS resources under /NAME/: index.m3u8, init.mp4, segN.m4s, partN.m4s.
+struct HlsLeaf {
+  enum Kind { kNone, kPlaylist, kInit, kSegment, kPart } kind = kNone;
+  std::uint64_t number = 0;
+};
+
+HlsLeaf hls_leaf(std::string_view leaf) {
+  if (leaf == "index.m3u8") return {HlsLeaf::kPlaylist};
+  if (leaf == "init.mp4") return {HlsLeaf::kInit};
+  for (auto [prefix, kind] : {std::pair{std::string_view("seg"), HlsLeaf::kSegment}, {"part", HlsLeaf::kPart}}) {
+    if (!leaf.starts_with(prefix) || !leaf.ends_with(".m4s")) continue;
+    auto n = parse_count(leaf.substr(prefix.size(), leaf.size() - prefix.size() - 4));
+    if (n) return {kind, *n};
+  }
+  return {};
 }
 
 using Request = http::request<http::empty_body>;
@@ -249,6 +287,9 @@ struct Server::Impl {
   asio::awaitable<void> websocket_stream(std::shared_ptr<Conn<S>> conn, Hub& hub, bool audio, const Request& req);
   template <class S>
   asio::awaitable<Response> snapshot(std::shared_ptr<Conn<S>> conn, Hub& hub, const Request& req);
+  template <class S>
+  asio::awaitable<Response> hls(std::shared_ptr<Conn<S>> conn, Hub& hub, const Request& req, const Target& t,
+                                HlsLeaf leaf);
   template <class S>
   asio::awaitable<JpegPtr> next_frame(Conn<S>& conn, ViewerSlot& slot, SteadyClock::time_point deadline);
   template <class S>
@@ -516,6 +557,115 @@ asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, 
   co_return res;
 }
 
+// Waits, on the connection's timer, until `ready()` is true, the deadline
+// passes, or the server stops; true when it is. The window wakes the wait at
+// each change; a wake-up posted after ready() cancels the wait that follows.
+template <class S, class Ready>
+asio::awaitable<bool> wait_until(Conn<S>& conn, MediaHub& media, SteadyClock::time_point deadline,
+                                 const std::atomic<bool>& stopping, Ready ready) {
+  bool blocked = false;
+  bool done = false;
+  for (;;) {  // bounded by `deadline`
+    done = ready();
+    if (done || stopping || SteadyClock::now() >= deadline || !conn.tcp().socket().is_open()) break;
+    if (!blocked) media.count_hls_blocked(1);
+    blocked = true;
+    conn.wake.expires_at(std::min(deadline, SteadyClock::now() + 1s));
+    co_await conn.wake.async_wait(kNoThrow);
+  }
+  if (blocked) media.count_hls_blocked(-1);
+  co_return done;
+}
+
+Response media_response(const std::vector<HlsPartPtr>& parts, const Request& req) {
+  Response res{http::status::ok, req.version()};
+  res.set(http::field::server, "cctv-mjpeg-serve");
+  res.set(http::field::content_type, "video/mp4");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p->bytes.size();
+  res.body().reserve(size);
+  for (const auto& p : parts) res.body().append(p->bytes.begin(), p->bytes.end());
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();
+  return res;
+}
+
+// GET /NAME/index.m3u8, init.mp4, segN.m4s, partN.m4s: Low-Latency HLS from
+// the camera's fMP4 fragments (HlsWindow). A playlist request with _HLS_msn
+// (and _HLS_part) waits until the playlist holds that segment (or part), at
+// most three target durations (then the playlist as it is); one far beyond
+// the live edge gets 400. A request for the part being made (the preload
+// hint) waits until it is complete. The token, signature and audio=0 of the
+// request are carried onto every URI of the playlist.
+template <class S>
+asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& hub, const Request& req,
+                                            const Target& t, HlsLeaf leaf) {
+  MediaHub& media = *hub.media();
+  beast::error_code ec;
+  const auto peer = conn->tcp().socket().remote_endpoint(ec);
+  HlsWindow& w = media.hls(t.audio, ec ? std::string() : peer.address().to_string());
+  const auto wake = waker(conn);
+  Response res;
+  if (leaf.kind == HlsLeaf::kPlaylist) {
+    const HlsWant want{t.hls_msn, t.hls_part};
+    HlsWindow::Ready r = HlsWindow::Ready::kWait;
+    // The first request of a player also waits for the camera to connect.
+    const auto limit = want.msn ? w.block_limit() : w.block_limit() + opts.input.source.timeout;
+    if (want.part && !want.msn) {
+      r = HlsWindow::Ready::kTooFar;
+    } else {
+      co_await wait_until(*conn, media, SteadyClock::now() + limit, stopping,
+                          [&] { return (r = w.ready(want, wake)) != HlsWindow::Ready::kWait; });
+    }
+    if (r == HlsWindow::Ready::kTooFar) {
+      res = error_response(http::status::bad_request, "_HLS_msn/_HLS_part: beyond the live edge, or _HLS_part alone",
+                           req);
+    } else if (r == HlsWindow::Ready::kWait && !want.msn) {
+      res = error_response(http::status::service_unavailable, "no video from the camera yet", req);
+    } else {  // ready, or waited long enough: the playlist as it is
+      res = text_response(http::status::ok, w.playlist(t.carry), "application/vnd.apple.mpegurl", req);
+      media.count_hls(MediaHub::HlsServed::kPlaylist);
+    }
+  } else if (leaf.kind == HlsLeaf::kInit) {
+    if (auto init = w.init(t.version)) {
+      res = media_response({}, req);
+      res.body().assign(init->bytes.begin(), init->bytes.end());
+      res.prepare_payload();
+      if (req.method() == http::verb::head) res.body().clear();
+    } else {
+      res = error_response(http::status::not_found, "no such init segment", req);
+    }
+  } else if (leaf.kind == HlsLeaf::kSegment) {
+    auto parts = w.segment(leaf.number);
+    res = parts.empty() ? error_response(http::status::not_found, "no such segment (not complete, or gone)", req)
+                        : media_response(parts, req);
+    if (!parts.empty()) media.count_hls(MediaHub::HlsServed::kSegment);
+  } else {
+    HlsPartPtr part;
+    bool pending = false;
+    co_await wait_until(*conn, media, SteadyClock::now() + w.block_limit(), stopping, [&] {
+      part = w.part(leaf.number, pending, wake);
+      return part != nullptr || !pending;
+    });
+    if (part) {
+      res = media_response({part}, req);
+      media.count_hls(MediaHub::HlsServed::kPart);
+    } else {
+      res = pending ? error_response(http::status::service_unavailable, "the part was not made in time", req)
+                    : error_response(http::status::not_found, "no such part (not yet, or gone)", req);
+    }
+  }
+  // Apps and pages of the origins --allow-origin names may read it (hls.js fetches).
+  const auto origin = field_text(req[http::field::origin]);
+  if (!origin.empty() && origin_allowed(origin, field_text(req[http::field::host]), kIsTls<S>, opts.allow_origins)) {
+    res.set(http::field::access_control_allow_origin, origin);
+    res.set(http::field::vary, "Origin");
+  }
+  co_return res;
+}
+
 // Every login attempt of a client waits for its turn (LoginThrottle) on the
 // connection's timer, never blocking a thread: failures slow that client down
 // and no one else. A password hash takes milliseconds: it runs on a thread of
@@ -589,8 +739,10 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
   const bool is_snapshot = hub && leaf == "snapshot.jpg";
   const bool is_fmp4 = hub && leaf == "stream.mp4";
   const bool is_websocket = hub && leaf == "stream.ws";
+  const HlsLeaf hls_part = hub ? hls_leaf(leaf) : HlsLeaf{};
+  const bool is_hls = hls_part.kind != HlsLeaf::kNone;
   const bool known = t.ok && (t.path == "/" || t.path == "/healthz" || t.path == "/metrics" || is_stream ||
-                              is_snapshot || is_fmp4 || is_websocket);
+                              is_snapshot || is_fmp4 || is_websocket || is_hls);
   const bool method_ok = req.method() == http::verb::get || req.method() == http::verb::head;
   if (!t.ok) {
     res = error_response(http::status::bad_request, "bad request target", req);
@@ -617,7 +769,7 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
     log_info("WebSocket for /{}/ refused: page of another origin ({})", hub->name(),
              field_text(req[http::field::origin]));
     res = error_response(http::status::forbidden, "this origin may not open the stream (see --allow-origin)", req);
-  } else if (is_fmp4 && !hub->media()->unsupported().empty()) {
+  } else if ((is_fmp4 || is_hls) && !hub->media()->unsupported().empty()) {
     // A WebSocket is accepted and closed with 1003 and the reason instead: a
     // page can tell that from a failed connection and fall back to MJPEG.
     res = error_response(http::status::unsupported_media_type, hub->media()->unsupported(), req);
@@ -640,6 +792,8 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
     }
   } else if (is_snapshot) {
     res = co_await snapshot(conn, *hub, req);
+  } else if (is_hls) {
+    res = co_await hls(conn, *hub, req, t, hls_part);
   } else if (t.path == "/") {
     // A page opened with a valid ?token= passes it on to its <img> and links.
     const bool pass_token = opts.auth && !t.token.empty() && opts.auth->allows({}, t.token);

@@ -45,8 +45,9 @@ using WallTime = std::chrono::sys_time<std::chrono::microseconds>;
 [[nodiscard]] std::string format_local(WallTime t, int decimals = 3);
 
 // ISO 8601 UTC with microseconds, as FFmpeg reads creation_time:
-// "2026-12-06T09:03:12.040000Z".
-[[nodiscard]] std::string format_utc(WallTime t);
+// "2026-12-06T09:03:12.040000Z"; with `decimals` 3, milliseconds, as
+// EXT-X-PROGRAM-DATE-TIME carries them: "2026-12-06T09:03:12.040Z".
+[[nodiscard]] std::string format_utc(WallTime t, int decimals = 6);
 
 // A duration as "1:02:03.040" / "2:03.040" / "3.040 s"-free "h:mm:ss.mmm"
 // (hours only when there are any).
