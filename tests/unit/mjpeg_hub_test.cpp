@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(metrics_follow_the_prometheus_line_grammar) {
     BOOST_TEST((std::regex_match(line, comment) || std::regex_match(line, sample)));
     samples += line[0] != '#';
   }
-  BOOST_TEST(samples == 28);  // 14 families, 2 cameras
+  BOOST_TEST(samples == 38);  // 19 families, 2 cameras
 }
 
 BOOST_AUTO_TEST_CASE(errors_shown_by_healthz_never_carry_a_camera_password) {
