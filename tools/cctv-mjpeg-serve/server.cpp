@@ -616,10 +616,14 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
     if (want.part && !want.msn) {
       r = HlsWindow::Ready::kTooFar;
     } else {
-      co_await wait_until(*conn, media, SteadyClock::now() + limit, stopping,
-                          [&] { return (r = w.ready(want, wake)) != HlsWindow::Ready::kWait; });
+      // An MJPEG camera is known as one once connected: the wait ends then (415).
+      co_await wait_until(*conn, media, SteadyClock::now() + limit, stopping, [&] {
+        return (r = w.ready(want, wake)) != HlsWindow::Ready::kWait || !media.unsupported().empty();
+      });
     }
-    if (r == HlsWindow::Ready::kTooFar) {
+    if (const auto why = media.unsupported(); !why.empty()) {
+      res = error_response(http::status::unsupported_media_type, why, req);
+    } else if (r == HlsWindow::Ready::kTooFar) {
       res = error_response(http::status::bad_request, "_HLS_msn/_HLS_part: beyond the live edge, or _HLS_part alone",
                            req);
     } else if (r == HlsWindow::Ready::kWait && !want.msn) {
