@@ -13,6 +13,8 @@ complete -c cctv-mjpeg-serve -l listen -x -d 'Address and port to serve on; 0.0.
 complete -c cctv-mjpeg-serve -l idle-timeout -x -d 'Seconds a camera stays connected after its last viewer left'
 complete -c cctv-mjpeg-serve -l always-on -d 'Keep every camera connected, with or without viewers'
 complete -c cctv-mjpeg-serve -l max-clients -x -d 'Most concurrent stream viewers (1 or more); more get 503. At most, and by default, the open-file limit (raised to its hard limit) less 64 and less 8 per camera; a larger N is lowered, with a warning'
+complete -c cctv-mjpeg-serve -l hls-segment-time -x -d 'LL-HLS (/NAME/index.m3u8): a segment ends at the first keyframe after this many seconds'
+complete -c cctv-mjpeg-serve -l hls-part-time -x -d 'LL-HLS: the longest part, in seconds (parts hold whole frames); at most --hls-segment-time'
 complete -c cctv-mjpeg-serve -l basic-auth-file -r -F -d 'Require HTTP Basic auth: lines user:HASH, HASH from openssl passwd -6 or mkpasswd'
 complete -c cctv-mjpeg-serve -l token-file -r -F -d 'Require a bearer token (Authorization header or ?token=): one token a line'
 complete -c cctv-mjpeg-serve -l tls-cert -r -F -d 'Serve HTTPS with this PEM certificate chain'
