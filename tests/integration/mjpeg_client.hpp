@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,31 @@ inline Reply get(const std::string& url, const std::vector<std::string>& extra =
   out.headers = slurp(tmp.path() / "head");
   out.body = slurp(tmp.path() / "body");
   return out;
+}
+
+// One sample of the server's /metrics for `camera`, or -1.
+inline double metric(const MjpegServer& server, const std::string& name, const std::string& camera) {
+  const Reply r = get(server.at("/metrics"));
+  std::smatch m;
+  const std::regex line(name + "\\{camera=\"" + camera + "\"\\} ([0-9.e+-]+)");
+  return std::regex_search(r.body, m, line) ? std::stod(m[1]) : -1;
+}
+
+// Decodes `bytes` (an init segment and fMP4 media) with FFmpeg, stopping at
+// the first error (-xerror); returns the video frames decoded, or -1 (`log`
+// says why).
+inline int decoded_frames(const std::string& bytes, std::string& log) {
+  TempDir tmp;
+  write_file(tmp.path() / "s.mp4", bytes);
+  const RunResult r = run_tool({"ffmpeg", "-hide_banner", "-v", "error", "-xerror", "-i", (tmp.path() / "s.mp4").string(),
+                                "-map", "0:v", "-f", "framecrc", "-"},
+                               std::chrono::seconds(60));
+  log = r.err;
+  if (r.exit_code != 0 || !r.err.empty()) return -1;
+  int frames = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) frames += !line.empty() && line[0] != '#';
+  return frames;
 }
 
 // A raw loopback TCP client for what curl will not do (never read, send

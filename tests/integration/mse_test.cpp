@@ -44,22 +44,6 @@ long long mvhd_duration(const std::string& init) {
   return d;
 }
 
-// Decodes `bytes` (an init segment and fragments) with FFmpeg, stopping at
-// the first error (-xerror); returns the video frames decoded, or -1.
-int decoded_frames(const std::string& bytes, std::string& log) {
-  TempDir tmp;
-  write_file(tmp.path() / "s.mp4", bytes);
-  const RunResult r = run_tool({"ffmpeg", "-hide_banner", "-v", "error", "-xerror", "-i", (tmp.path() / "s.mp4").string(),
-                                "-map", "0:v", "-f", "framecrc", "-"},
-                               60s);
-  log = r.err;
-  if (r.exit_code != 0 || !r.err.empty()) return -1;
-  int frames = 0;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) frames += !line.empty() && line[0] != '#';
-  return frames;
-}
-
 struct Viewer {
   std::string mime;
   std::string init;
@@ -96,14 +80,6 @@ std::string joined(const Viewer& v) {
   std::string all = v.init;
   for (const auto& f : v.fragments) all += f.data;
   return all;
-}
-
-// One sample of the server's /metrics for `camera`, or -1.
-double metric(const MjpegServer& server, const std::string& name, const std::string& camera) {
-  const Reply r = get(server.at("/metrics"));
-  std::smatch m;
-  const std::regex line(name + "\\{camera=\"" + camera + "\"\\} ([0-9.e+-]+)");
-  return std::regex_search(r.body, m, line) ? std::stod(m[1]) : -1;
 }
 
 }  // namespace
