@@ -245,6 +245,38 @@ BOOST_AUTO_TEST_CASE(a_token_or_a_signature_is_written_onto_every_uri) {
   BOOST_TEST(evil.headers.find("Access-Control-Allow-Origin") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(over_https_the_playlist_parts_and_blocking_reloads_work_the_same) {
+  TempDir tmp;
+  const std::string key = (tmp.path() / "key.pem").string();
+  const std::string cert = (tmp.path() / "cert.pem").string();
+  BOOST_REQUIRE_EQUAL(run_tool({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                                key}).exit_code,
+                      0);
+  BOOST_REQUIRE_EQUAL(run_tool({"openssl", "req", "-x509", "-key", key, "-out", cert, "-days", "2", "-subj",
+                                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"})
+                          .exit_code,
+                      0);
+  MjpegServer server({"--camera", "cam=" + camera().url("h264"), "--tls-cert", cert, "--tls-key", key});
+  BOOST_REQUIRE(server.url.starts_with("https://"));
+  const std::vector<std::string> tls{"--cacert", cert};
+  Reply r = get(server.at("/cam/index.m3u8"), tls, 60s);
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  LlPlaylist p = parse_ll_playlist(r.body);
+  BOOST_REQUIRE(p.error.empty());
+  for (int i = 0; i < 3; ++i) {  // three blocking reloads, each answered with a new part
+    r = get(server.at("/cam/index.m3u8?" + next_query(p)), tls, 60s);
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    p = parse_ll_playlist(r.body);
+    for (const auto& v : ll_rule_violations(p)) BOOST_ERROR(v);
+  }
+  const Reply init = get(server.at("/cam/" + p.segments.back().map), tls);
+  const Reply part = get(server.at("/cam/" + p.segments.back().parts.front().uri), tls);
+  BOOST_TEST(init.status == 200);
+  BOOST_TEST(part.status == 200);
+  std::string log;
+  if (p.segments.back().parts.front().independent) BOOST_TEST(decoded_frames(init.body + part.body, log) >= 1, log);
+}
+
 BOOST_AUTO_TEST_CASE(a_camera_outage_continues_the_playlist_with_a_discontinuity) {
   Camera cam;
   MjpegServer server({"--camera", "cam=" + cam.url("h264")});

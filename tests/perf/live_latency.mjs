@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 // The browser half of tests/perf/live-latency: camera-to-screen latency and
-// time to the first picture in headless Chromium, for MSE and MJPEG from
-// cctv-mjpeg-serve and for cctv-hls played by hls.js through nginx, all from
-// the fixture's /clock camera, whose frames show when they were made.
+// time to the first picture in headless Chromium, for MSE, LL-HLS (hls.js with
+// lowLatencyMode, from a page nginx serves) and MJPEG from cctv-mjpeg-serve and
+// for cctv-hls played by hls.js through nginx, all from the fixture's /clock
+// camera, whose frames show when they were made.
 //
 // Usage (under tests/support/netns-run):
 //   node live_latency.mjs SERVE CAMERA MEDIA_DIR CCTV_HLS NGINX_BLOCK SECONDS
-// Prints one JSON line: {"mse":{...},"mjpeg":{...},"hls":{...}}, each with
+// Prints one JSON line: {"mse":{...},"llhls":{...},"mjpeg":{...},"hls":{...}}, each with
 // first_picture_ms, p50_ms, p95_ms and frames. Never fails on a figure.
 
-import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, runTest, sleep } from '../browser/lib/harness.mjs';
@@ -95,6 +96,23 @@ const kHlsPage = `<!doctype html>
 </body></html>
 `;
 
+// cctv-mjpeg-serve's LL-HLS in hls.js with lowLatencyMode, from nginx's origin
+// (the server names it in --allow-origin).
+const llHlsPage = (src) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>cctv-mjpeg-serve LL-HLS</title><link rel="icon" href="data:,"></head>
+<body>
+<video id="v" muted autoplay playsinline></video>
+<script src="/hls.min.js"></script>
+<script>
+  const video = document.getElementById('v');
+  const hls = new Hls({ lowLatencyMode: true });
+  hls.loadSource('${src}');
+  hls.attachMedia(video);
+  hls.on(Hls.Events.MANIFEST_PARSED, () => video.play());
+</script>
+</body></html>
+`;
+
 await runTest('perf.live_latency', async (t) => {
   check(serve && cameraTool && mediaDir && hlsTool && nginxBlock, 'usage: live_latency.mjs SERVE CAMERA MEDIA CCTV_HLS NGINX_BLOCK [SECONDS]');
   const dir = mkdtempSync(join(tmpdir(), 'cctv-live-latency-'));
@@ -103,11 +121,13 @@ await runTest('perf.live_latency', async (t) => {
   const clock = `rtsp://127.0.0.1:${ready.split('=')[1]}/clock`;
   // --always-on: the camera is connected before the page opens, as for a
   // camera someone watched a minute ago; the first picture is the server's.
-  const url = await t.startServer(serve, ['--listen', '127.0.0.1:0', '--always-on', '--camera', `cam=${clock}`]);
+  const url = await t.startServer(serve, ['--listen', '127.0.0.1:0', '--always-on', '--camera', `cam=${clock}`,
+                                          '--allow-origin', `http://127.0.0.1:${kNginxPort}`]);
   const hlsRoot = join(dir, 'hls');
   mkdirSync(join(hlsRoot, 'cam'), { recursive: true });
   t.startProcess(hlsTool, ['--segment-time', '1', '-o', join(hlsRoot, 'cam'), clock]);
-  startHlsSite(t, { nginxBlock, dir, hlsRoot, port: kNginxPort, page: kHlsPage });
+  const pageRoot = startHlsSite(t, { nginxBlock, dir, hlsRoot, port: kNginxPort, page: kHlsPage });
+  writeFileSync(join(pageRoot, 'll.html'), llHlsPage(`${url}cam/index.m3u8`));
   const playlist = join(hlsRoot, 'cam', 'stream.m3u8');
   for (let i = 0; i < 300 && !existsSync(playlist); ++i) await sleep(100);
   check(existsSync(playlist), 'cctv-hls wrote no playlist within 30 s');
@@ -120,6 +140,10 @@ await runTest('perf.live_latency', async (t) => {
     const v = fig && fig.querySelector('video');
     return fig.dataset.mode === 'mse' && v.readyState >= 2 && v.currentTime > 0;
   }, 'figure[data-camera="cam"] video');
+  results.llhls = await measure(browser, `http://127.0.0.1:${kNginxPort}/ll.html`, () => {
+    const v = document.getElementById('v');
+    return v.readyState >= 2 && v.currentTime > 0;
+  }, '#v');
   results.mjpeg = await measure(browser, `${url}cam/stream.mjpg`, () => {
     const img = document.querySelector('img');
     return img && img.naturalWidth > 0;
