@@ -213,4 +213,32 @@ BOOST_AUTO_TEST_CASE(a_camera_without_keyframes_still_gets_segments) {
   BOOST_TEST(!p.segments[1].parts[0].independent);
 }
 
+BOOST_AUTO_TEST_CASE(the_media_hub_feeds_its_windows_from_the_cached_gop_while_players_ask) {
+  MediaHub hub;
+  hub.publish_init(MediaHub::kVideoOnly, init(1));
+  const auto frame = [&](int i) {
+    auto f = std::make_shared<MediaFragment>();
+    f->bytes = {static_cast<std::uint8_t>(i)};
+    f->key = i % 50 == 0;
+    f->duration = kFrame;
+    f->wall = std::chrono::system_clock::now();
+    hub.publish(MediaHub::kVideoOnly, f);
+  };
+  for (int i = 0; i < 60; ++i) frame(i);  // nobody asked: cached as a GOP only
+  BOOST_TEST(!hub.wanted(MediaClock::now(), std::chrono::seconds(10)));
+  HlsWindow& w = hub.hls(true, "127.0.0.1");  // the camera has no audio: the video-only window
+  BOOST_TEST(hub.wanted(MediaClock::now(), std::chrono::seconds(10)));
+  BOOST_TEST(hub.stats().hls_sessions == 1);
+  // The cached GOP (frames 50 to 59) is in the window at once: one part made.
+  BOOST_TEST(parse_ll_playlist(w.playlist("")).segments.at(0).parts.size() == 1u);
+  for (int i = 60; i < 101; ++i) frame(i);
+  BOOST_TEST((w.ready({}) == HlsWindow::Ready::kYes));
+  const auto first = w.segment(0);
+  BOOST_REQUIRE(!first.empty());
+  BOOST_TEST(first.front()->bytes.front() == 50);
+  BOOST_TEST(first.back()->bytes.back() == 99);
+  hub.drop_cache();  // disconnected for want of viewers: nothing stale is served
+  BOOST_TEST((w.ready({}) == HlsWindow::Ready::kWait));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

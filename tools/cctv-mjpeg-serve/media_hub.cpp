@@ -150,7 +150,12 @@ HlsWindow& MediaHub::hls(bool audio, const std::string& client) {
   const auto now = MediaClock::now();
   std::lock_guard lock(mu_);
   last_hls_ = now;
-  hls_fed_ = true;
+  if (!hls_fed_) {  // the GOP so far: the first segment ends at the next keyframe, not one GOP later
+    hls_fed_ = true;
+    for (int v : {kVideoOnly, kWithAudio}) {
+      for (const auto& f : variants_[v].gop) hls_[v]->add(*f);
+    }
+  }
   std::erase_if(hls_clients_, [&](const auto& c) { return now - c.second > kHlsSession; });
   hls_clients_[client] = now;
   return *hls_[variant_of(audio)];

@@ -140,8 +140,9 @@ class MediaHub {
 
   // --- LL-HLS ---
   // A request of `client` (its address) for the LL-HLS stream with or
-  // without audio: the windows are fed from now on, until no request came
-  // for 30 s. Returns the window of the variant the request gets.
+  // without audio: the windows are fed from now on (starting with the
+  // cached GOP), until no request came for 30 s. Returns the window of the
+  // variant the request gets.
   HlsWindow& hls(bool audio, const std::string& client);
   enum class HlsServed { kPlaylist, kPart, kSegment };
   void count_hls(HlsServed what);
