@@ -19,12 +19,24 @@
 using namespace cctv::test;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
 
 namespace {
+
+const fs::path kSource = fs::path(__FILE__).parent_path().parent_path().parent_path();
 
 Camera& camera() {
   static Camera cam;
   return cam;
+}
+
+// A self-signed certificate for 127.0.0.1 in `dir`: cert.pem and key.pem.
+void make_certificate(const fs::path& dir) {
+  const RunResult r = run_tool({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                "-nodes", "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(),
+                                "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+                               30s);
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "openssl req: " + r.err);
 }
 
 // The part or segment after the last one `p` lists: what a player asks for next.
@@ -247,15 +259,9 @@ BOOST_AUTO_TEST_CASE(a_token_or_a_signature_is_written_onto_every_uri) {
 
 BOOST_AUTO_TEST_CASE(over_https_the_playlist_parts_and_blocking_reloads_work_the_same) {
   TempDir tmp;
+  make_certificate(tmp.path());
   const std::string key = (tmp.path() / "key.pem").string();
   const std::string cert = (tmp.path() / "cert.pem").string();
-  BOOST_REQUIRE_EQUAL(run_tool({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
-                                key}).exit_code,
-                      0);
-  BOOST_REQUIRE_EQUAL(run_tool({"openssl", "req", "-x509", "-key", key, "-out", cert, "-days", "2", "-subj",
-                                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"})
-                          .exit_code,
-                      0);
   MjpegServer server({"--camera", "cam=" + camera().url("h264"), "--tls-cert", cert, "--tls-key", key});
   BOOST_REQUIRE(server.url.starts_with("https://"));
   const std::vector<std::string> tls{"--cacert", cert};
@@ -275,6 +281,59 @@ BOOST_AUTO_TEST_CASE(over_https_the_playlist_parts_and_blocking_reloads_work_the
   BOOST_TEST(part.status == 200);
   std::string log;
   if (p.segments.back().parts.front().independent) BOOST_TEST(decoded_frames(init.body + part.body, log) >= 1, log);
+}
+
+// examples/nginx/cctv-mjpeg-serve.conf in front, as the README shows it:
+// HTTP/2 over TLS to the player, held playlist requests passed through.
+BOOST_AUTO_TEST_CASE(behind_the_example_nginx_block_a_player_gets_http2_and_held_reloads) {
+  MjpegServer server({"--camera", "cam=" + camera().url("h264")});
+  TempDir tmp;
+  make_certificate(tmp.path());
+  const auto path = [&](const std::string& name) { return (tmp.path() / name).string(); };
+  const int port = closed_port();
+  std::string block = slurp(kSource / "examples/nginx/cctv-mjpeg-serve.conf");
+  const auto replace = [&block](const std::string& from, const std::string& to) {
+    BOOST_REQUIRE_MESSAGE(count(block, from) == 1, "not once in cctv-mjpeg-serve.conf: " + from);
+    block.replace(block.find(from), from.size(), to);
+  };
+  replace("server 127.0.0.1:8080;", "server 127.0.0.1:" + std::to_string(server.port()) + ";");
+  replace("listen 8443 ssl http2;", "listen 127.0.0.1:" + std::to_string(port) + " ssl http2;");
+  replace("/etc/ssl/certs/cctv-mjpeg-serve.crt", path("cert.pem"));
+  replace("/etc/ssl/private/cctv-mjpeg-serve.key", path("key.pem"));
+  write_file(tmp.path() / "server.conf", block);
+  std::string conf = "daemon off;\nmaster_process off;\npid " + path("nginx.pid") + ";\nerror_log " + path("error.log") +
+                     ";\nevents {}\nhttp {\n  access_log off;\n";
+  for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+    conf += std::string("  ") + t + "_temp_path " + path(t) + ";\n";
+  }
+  write_file(tmp.path() / "nginx.conf", conf + "  include " + path("server.conf") + ";\n}\n");
+  Process nginx;
+  nginx.start({"/usr/sbin/nginx", "-e", path("error.log"), "-p", tmp.path().string(), "-c", path("nginx.conf")});
+  const std::string base = "https://127.0.0.1:" + std::to_string(port);
+  const std::vector<std::string> h2{"--http2", "--cacert", path("cert.pem")};
+  BOOST_REQUIRE_MESSAGE(poll_until(30s, [&] { return get(base + "/healthz", h2).status == 200; }),
+                        "nginx did not answer within 30 s: " + slurp(tmp.path() / "error.log"));
+  Reply r = get(base + "/cam/index.m3u8", h2, 60s);
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  BOOST_TEST(r.headers.starts_with("HTTP/2 200"));
+  LlPlaylist p = parse_ll_playlist(r.body);
+  BOOST_REQUIRE(p.error.empty());
+  for (int i = 0; i < 3; ++i) {
+    const LlSegment& last = p.segments.back();
+    const std::uint64_t msn = last.duration ? last.msn + 1 : last.msn;
+    const std::size_t part = last.duration ? 0 : last.parts.size();
+    r = get(base + "/cam/index.m3u8?" + next_query(p), h2, 60s);
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    p = parse_ll_playlist(r.body);
+    BOOST_TEST(holds(p, msn, part));
+  }
+  BOOST_TEST(get(base + "/cam/" + p.segments.back().parts.back().uri, h2).status == 200);
+  const RunResult play = run_tool({"ffmpeg", "-hide_banner", "-v", "error", "-xerror", "-i", base + "/cam/index.m3u8",
+                                   "-t", "3", "-map", "0:v", "-f", "null", "-"},
+                                  120s);
+  BOOST_TEST(play.exit_code == 0, play.err);
+  nginx.signal(SIGTERM);
+  if (!nginx.wait(15s)) nginx.kill();
 }
 
 BOOST_AUTO_TEST_CASE(a_camera_outage_continues_the_playlist_with_a_discontinuity) {
