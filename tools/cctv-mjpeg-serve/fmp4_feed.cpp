@@ -192,11 +192,12 @@ void Fmp4Feed::on_connection(Source& src, bool live_clock) {
   s.in_video = src.video()->index;
   s.in_audio = src.audio() != nullptr ? src.audio()->index : -1;
   s.live_clock = live_clock;
-  if (s.muxers[MediaHub::kVideoOnly]) {
-    // One timeline: the outage stays in it as the time that passed.
-    const auto gap = std::chrono::duration_cast<std::chrono::microseconds>(MediaClock::now() - s.last_packet);
-    s.repair.new_connection(live_clock ? gap : std::chrono::microseconds(0));
-  }
+  // One seamless timeline: the new connection's first frame follows the
+  // last one. A fragmented MP4 cannot hold a gap (FFmpeg's muxer would
+  // stretch the first new frame over the outage, and a player would show it
+  // that long); the LL-HLS playlist tells the outage by its
+  // EXT-X-DISCONTINUITY and PROGRAM-DATE-TIME.
+  if (s.muxers[MediaHub::kVideoOnly]) s.repair.new_connection();
   s.joiner.reset();
   s.waiting_key = true;
   s.first_of_connection = true;

@@ -15,7 +15,8 @@ namespace cctv::mjpeg {
 // Muxes a camera's packets, without decoding, into fragmented MP4 for a
 // MediaHub: one fragment per video frame (with the audio since the previous
 // one), in a variant with audio (AAC copied, anything else transcoded to AAC)
-// and one without. One timeline across reconnects: a connection with the
+// and one without. One seamless timeline across reconnects (the outage is
+// not in it: the next frame follows the last): a connection with the
 // same stream parameters keeps the muxers and their init segments (viewers
 // go on), one with new parameters gets new muxers and init segments.
 // Thread safety: one thread at a time (the capture thread).

@@ -25,6 +25,9 @@ struct HlsConfig {
   std::int64_t segment_ticks = 2 * kHlsTicks;  // a segment ends at the first keyframe at or after this
   std::int64_t part_ticks = 29970;             // 0.333 s: every part is at most this long
   int window = 7;                              // complete segments kept (and listed)
+  // For the MediaHub: feed the windows whether or not players ask (--always-on),
+  // so that the first player starts on a full window.
+  bool always = false;
 };
 
 // One partial segment: whole frames (fragments) back to back. Its number

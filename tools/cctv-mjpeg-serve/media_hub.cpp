@@ -21,7 +21,8 @@ constexpr auto kHlsSession = std::chrono::seconds(10);
 
 MediaHub::MediaHub(QueueLimits limits) : MediaHub(limits, HlsConfig{}) {}
 
-MediaHub::MediaHub(QueueLimits limits, const HlsConfig& hls) : limits_(limits) {
+MediaHub::MediaHub(QueueLimits limits, const HlsConfig& hls)
+    : limits_(limits), hls_always_(hls.always), hls_fed_(hls.always) {
   for (auto& w : hls_) w = std::make_unique<HlsWindow>(hls);
 }
 
@@ -139,7 +140,7 @@ void MediaHub::publish(int variant, MediaFragmentPtr f) {
     if (variant_of(viewer.audio) != variant) continue;
     if (viewer.queue->put(f, now)) ++skips_;
   }
-  if (hls_fed_ && now - last_hls_ > kHlsKeep) {  // nobody asked for a while: stop, and free the memory
+  if (hls_fed_ && !hls_always_ && now - last_hls_ > kHlsKeep) {  // nobody asked for a while: stop, free the memory
     hls_fed_ = false;
     for (auto& w : hls_) w->clear();
   }

@@ -188,6 +188,7 @@ class MediaHub {
   // LL-HLS: one window per variant, both fed (so that their numbers agree)
   // while requests come.
   std::unique_ptr<HlsWindow> hls_[2];
+  const bool hls_always_;
   bool hls_fed_ = false;
   MediaClock::time_point last_hls_{};
   std::map<std::string, MediaClock::time_point> hls_clients_;  // by address: the last request

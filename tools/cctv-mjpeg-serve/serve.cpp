@@ -112,6 +112,7 @@ Result<ExitCode> run(const Options& o) {
   HlsConfig hls;
   hls.segment_ticks = std::llround(o.hls_segment_time * kHlsTicks);
   hls.part_ticks = std::llround(o.hls_part_time * kHlsTicks);
+  hls.always = o.always_on;
   for (const auto& c : o.cameras) hubs.push_back(std::make_shared<Hub>(c.name, display_of(c), hls));
   Server server(served, hubs);
   auto url = server.listen();

@@ -577,19 +577,14 @@ asio::awaitable<bool> wait_until(Conn<S>& conn, MediaHub& media, SteadyClock::ti
   co_return done;
 }
 
-Response media_response(const std::vector<HlsPartPtr>& parts, const Request& req) {
-  Response res{http::status::ok, req.version()};
-  res.set(http::field::server, "cctv-mjpeg-serve");
-  res.set(http::field::content_type, "video/mp4");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
+// A segment: its parts back to back.
+std::string joined(const std::vector<HlsPartPtr>& parts) {
   std::size_t size = 0;
   for (const auto& p : parts) size += p->bytes.size();
-  res.body().reserve(size);
-  for (const auto& p : parts) res.body().append(p->bytes.begin(), p->bytes.end());
-  res.prepare_payload();
-  if (req.method() == http::verb::head) res.body().clear();
-  return res;
+  std::string out;
+  out.reserve(size);
+  for (const auto& p : parts) out.append(p->bytes.begin(), p->bytes.end());
+  return out;
 }
 
 // GET /NAME/index.m3u8, init.mp4, segN.m4s, partN.m4s: Low-Latency HLS from
@@ -634,17 +629,14 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
     }
   } else if (leaf.kind == HlsLeaf::kInit) {
     if (auto init = w.init(t.version)) {
-      res = media_response({}, req);
-      res.body().assign(init->bytes.begin(), init->bytes.end());
-      res.prepare_payload();
-      if (req.method() == http::verb::head) res.body().clear();
+      res = text_response(http::status::ok, std::string(init->bytes.begin(), init->bytes.end()), "video/mp4", req);
     } else {
       res = error_response(http::status::not_found, "no such init segment", req);
     }
   } else if (leaf.kind == HlsLeaf::kSegment) {
     auto parts = w.segment(leaf.number);
     res = parts.empty() ? error_response(http::status::not_found, "no such segment (not complete, or gone)", req)
-                        : media_response(parts, req);
+                        : text_response(http::status::ok, joined(parts), "video/mp4", req);
     if (!parts.empty()) media.count_hls(MediaHub::HlsServed::kSegment);
   } else {
     HlsPartPtr part;
@@ -654,7 +646,7 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
       return part != nullptr || !pending;
     });
     if (part) {
-      res = media_response({part}, req);
+      res = text_response(http::status::ok, std::string(part->bytes.begin(), part->bytes.end()), "video/mp4", req);
       media.count_hls(MediaHub::HlsServed::kPart);
     } else {
       res = pending ? error_response(http::status::service_unavailable, "the part was not made in time", req)
