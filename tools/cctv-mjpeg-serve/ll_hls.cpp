@@ -118,6 +118,7 @@ void HlsWindow::close_segment() {
 }
 
 void HlsWindow::notify() {
+  ++version_;
   for (auto& w : waiters_) w();
   waiters_.clear();
 }
@@ -144,6 +145,7 @@ HlsWindow::Ready HlsWindow::ready(const HlsWant& w, const std::function<void()>&
 
 std::string HlsWindow::playlist(std::string_view query) const {
   std::lock_guard lock(mu_);
+  if (made_version_ == version_ && made_query_ == query) return made_;
   std::string out = "#EXTM3U\n#EXT-X-VERSION:9\n";
   out += fmt::format("#EXT-X-TARGETDURATION:{}\n", target_s_);
   out += fmt::format("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={}\n", seconds(3 * c_.part_ticks));
@@ -186,6 +188,9 @@ std::string HlsWindow::playlist(std::string_view query) const {
     parts(open_);
   }
   out += fmt::format("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"part{}.m4s{}\"\n", next_part_, query);
+  made_version_ = version_;
+  made_query_ = query;
+  made_ = out;
   return out;
 }
 

@@ -125,6 +125,11 @@ class HlsWindow {
   bool discontinuity_next_ = false;
   int target_s_;                  // EXT-X-TARGETDURATION: never decreases
   std::vector<std::function<void()>> waiters_;
+  std::uint64_t version_ = 0;  // one more at every change
+  // The last playlist made, for its query: the players that a new part
+  // wakes all ask for the same one.
+  mutable std::uint64_t made_version_ = ~std::uint64_t{0};
+  mutable std::string made_query_, made_;
 };
 
 }  // namespace cctv::mjpeg
