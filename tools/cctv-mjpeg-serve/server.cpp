@@ -224,6 +224,11 @@ Response text_response(http::status status, std::string body, std::string_view t
   return res;
 }
 
+// Bytes as a body (one memcpy: a copy by iterators goes byte by byte).
+std::string body_of(const std::vector<std::uint8_t>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
 Response error_response(http::status status, std::string_view why, const auto& req) {
   return text_response(status, std::string(why) + "\n", "text/plain; charset=utf-8", req);
 }
@@ -550,7 +555,7 @@ asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, 
   res.set(http::field::content_type, "image/jpeg");
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
-  res.body().assign(f->bytes.begin(), f->bytes.end());
+  res.body() = body_of(f->bytes);
   res.prepare_payload();
   if (req.method() == http::verb::head) res.body().clear();
   hub.count_sent(f->bytes.size());
@@ -583,7 +588,7 @@ std::string joined(const std::vector<HlsPartPtr>& parts) {
   for (const auto& p : parts) size += p->bytes.size();
   std::string out;
   out.reserve(size);
-  for (const auto& p : parts) out.append(p->bytes.begin(), p->bytes.end());
+  for (const auto& p : parts) out.append(reinterpret_cast<const char*>(p->bytes.data()), p->bytes.size());
   return out;
 }
 
@@ -629,7 +634,7 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
     }
   } else if (leaf.kind == HlsLeaf::kInit) {
     if (auto init = w.init(t.version)) {
-      res = text_response(http::status::ok, std::string(init->bytes.begin(), init->bytes.end()), "video/mp4", req);
+      res = text_response(http::status::ok, body_of(init->bytes), "video/mp4", req);
     } else {
       res = error_response(http::status::not_found, "no such init segment", req);
     }
@@ -646,7 +651,7 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
       return part != nullptr || !pending;
     });
     if (part) {
-      res = text_response(http::status::ok, std::string(part->bytes.begin(), part->bytes.end()), "video/mp4", req);
+      res = text_response(http::status::ok, body_of(part->bytes), "video/mp4", req);
       media.count_hls(MediaHub::HlsServed::kPart);
     } else {
       res = pending ? error_response(http::status::service_unavailable, "the part was not made in time", req)
