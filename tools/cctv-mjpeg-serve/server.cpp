@@ -740,8 +740,8 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
   const bool is_snapshot = hub && leaf == "snapshot.jpg";
   const bool is_fmp4 = hub && leaf == "stream.mp4";
   const bool is_websocket = hub && leaf == "stream.ws";
-  const HlsLeaf hls_part = hub ? hls_leaf(leaf) : HlsLeaf{};
-  const bool is_hls = hls_part.kind != HlsLeaf::kNone;
+  const HlsLeaf hls_target = hub ? hls_leaf(leaf) : HlsLeaf{};
+  const bool is_hls = hls_target.kind != HlsLeaf::kNone;
   const bool known = t.ok && (t.path == "/" || t.path == "/healthz" || t.path == "/metrics" || is_stream ||
                               is_snapshot || is_fmp4 || is_websocket || is_hls);
   const bool method_ok = req.method() == http::verb::get || req.method() == http::verb::head;
@@ -794,7 +794,7 @@ asio::awaitable<bool> Server::Impl::handle(std::shared_ptr<Conn<S>> conn, const 
   } else if (is_snapshot) {
     res = co_await snapshot(conn, *hub, req);
   } else if (is_hls) {
-    res = co_await hls(conn, *hub, req, t, hls_part);
+    res = co_await hls(conn, *hub, req, t, hls_target);
   } else if (t.path == "/") {
     // A page opened with a valid ?token= passes it on to its <img> and links.
     const bool pass_token = opts.auth && !t.token.empty() && opts.auth->allows({}, t.token);
