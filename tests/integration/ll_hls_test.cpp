@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE ll_hls_integration
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -376,6 +377,25 @@ BOOST_AUTO_TEST_CASE(a_camera_outage_continues_the_playlist_with_a_discontinuity
 BOOST_AUTO_TEST_CASE(an_mjpeg_camera_gets_415) {
   MjpegServer server({"--camera", "cam=" + camera().url("mjpeg")});
   BOOST_TEST(get(server.at("/cam/index.m3u8"), {}, 60s).status == 415);
+}
+
+BOOST_AUTO_TEST_CASE(part_and_segment_times_out_of_range_are_usage_errors) {
+  const std::string serve = (bin_dir() / "cctv-mjpeg-serve").string();
+  const std::string url = camera().url("h264");
+  for (const auto& [args, why] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--hls-part-time", "3", "--hls-segment-time", "2"}, "longer than --hls-segment-time"},
+           {{"--hls-part-time", "0"}, "--hls-part-time"},
+           {{"--hls-segment-time", "0.1"}, "--hls-segment-time"},
+           {{"--hls-segment-time", "nan"}, "--hls-segment-time"}}) {
+    std::vector<std::string> argv{serve, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(url);
+    const RunResult r = run_tool(argv, 30s);
+    BOOST_TEST_INFO(r.err);
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.err.find(why) != std::string::npos);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
