@@ -364,16 +364,34 @@ std::function<void()> closer(const std::shared_ptr<Conn<S>>& conn) {
 
 }  // namespace
 
-template <class S>
-asio::awaitable<JpegPtr> Server::Impl::next_frame(Conn<S>& conn, ViewerSlot& slot, SteadyClock::time_point deadline) {
-  for (;;) {  // bounded by `deadline` and shutdown; woken by the slot
-    if (auto f = slot.take()) co_return f;
-    if (stopping || SteadyClock::now() >= deadline || !conn.tcp().socket().is_open()) co_return nullptr;
-    // The check above and this wait start within one strand turn, so a
-    // wake-up posted in between cancels the wait rather than being lost.
+// Waits, on the connection's timer, until `ready()` is true, `deadline`
+// passes, the connection closes or the server stops; true when ready. Each
+// arrival (a slot's, a queue's or an LL-HLS window's wake-up) cancels the
+// wait: the check and the wait start within one strand turn, so a wake-up
+// posted in between cancels the wait rather than being lost. `waiting`, when
+// given, is called with +1 when it first waits and -1 when it is done.
+template <class S, class Ready>
+asio::awaitable<bool> wait_until(Conn<S>& conn, SteadyClock::time_point deadline, const std::atomic<bool>& stopping,
+                                 Ready ready, const std::function<void(int)>& waiting = {}) {
+  bool blocked = false;
+  bool done = false;
+  for (;;) {  // bounded by `deadline`, the connection and shutdown
+    done = ready();
+    if (done || stopping || SteadyClock::now() >= deadline || !conn.tcp().socket().is_open()) break;
+    if (!blocked && waiting) waiting(1);
+    blocked = true;
     conn.wake.expires_at(std::min(deadline, SteadyClock::now() + 1s));
     co_await conn.wake.async_wait(kNoThrow);
   }
+  if (blocked && waiting) waiting(-1);
+  co_return done;
+}
+
+template <class S>
+asio::awaitable<JpegPtr> Server::Impl::next_frame(Conn<S>& conn, ViewerSlot& slot, SteadyClock::time_point deadline) {
+  JpegPtr f;
+  co_await wait_until(conn, deadline, stopping, [&] { return (f = slot.take()) != nullptr; });
+  co_return f;
 }
 
 template <class S>
@@ -422,17 +440,13 @@ asio::awaitable<void> Server::Impl::stream(std::shared_ptr<Conn<S>> conn, Hub& h
 
 template <class S>
 asio::awaitable<MediaQueue::Batch> Server::Impl::next_batch(Conn<S>& conn, MediaQueue& queue) {
-  for (;;) {  // bounded by shutdown and the connection; woken by the queue
-    auto b = queue.take();
-    if (b.init || !b.fragments.empty() || !b.end.empty()) co_return b;
-    if (stopping || !conn.tcp().socket().is_open()) {
-      b.end = "the server is stopping";
-      co_return b;
-    }
-    // As in next_frame(): a wake-up posted after take() cancels this wait.
-    conn.wake.expires_after(1s);
-    co_await conn.wake.async_wait(kNoThrow);
-  }
+  MediaQueue::Batch b;
+  const bool got = co_await wait_until(conn, SteadyClock::time_point::max(), stopping, [&] {
+    b = queue.take();
+    return b.init || !b.fragments.empty() || !b.end.empty();
+  });
+  if (!got) b.end = "the server is stopping";
+  co_return b;
 }
 
 // GET /NAME/stream.mp4: the camera's fMP4 over chunked HTTP (ffplay, VLC,
@@ -562,26 +576,6 @@ asio::awaitable<Response> Server::Impl::snapshot(std::shared_ptr<Conn<S>> conn, 
   co_return res;
 }
 
-// Waits, on the connection's timer, until `ready()` is true, the deadline
-// passes, or the server stops; true when it is. The window wakes the wait at
-// each change; a wake-up posted after ready() cancels the wait that follows.
-template <class S, class Ready>
-asio::awaitable<bool> wait_until(Conn<S>& conn, MediaHub& media, SteadyClock::time_point deadline,
-                                 const std::atomic<bool>& stopping, Ready ready) {
-  bool blocked = false;
-  bool done = false;
-  for (;;) {  // bounded by `deadline`
-    done = ready();
-    if (done || stopping || SteadyClock::now() >= deadline || !conn.tcp().socket().is_open()) break;
-    if (!blocked) media.count_hls_blocked(1);
-    blocked = true;
-    conn.wake.expires_at(std::min(deadline, SteadyClock::now() + 1s));
-    co_await conn.wake.async_wait(kNoThrow);
-  }
-  if (blocked) media.count_hls_blocked(-1);
-  co_return done;
-}
-
 // A segment: its parts back to back.
 std::string joined(const std::vector<HlsPartPtr>& parts) {
   std::size_t size = 0;
@@ -607,6 +601,7 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
   const auto peer = conn->tcp().socket().remote_endpoint(ec);
   HlsWindow& w = media.hls(t.audio, ec ? std::string() : peer.address().to_string());
   const auto wake = waker(conn);
+  const std::function<void(int)> blocked = [&media](int delta) { media.count_hls_blocked(delta); };
   Response res;
   if (leaf.kind == HlsLeaf::kPlaylist) {
     const HlsWant want{t.hls_msn, t.hls_part};
@@ -617,9 +612,10 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
       r = HlsWindow::Ready::kTooFar;
     } else {
       // An MJPEG camera is known as one once connected: the wait ends then (415).
-      co_await wait_until(*conn, media, SteadyClock::now() + limit, stopping, [&] {
-        return (r = w.ready(want, wake)) != HlsWindow::Ready::kWait || !media.unsupported().empty();
-      });
+      co_await wait_until(
+          *conn, SteadyClock::now() + limit, stopping,
+          [&] { return (r = w.ready(want, wake)) != HlsWindow::Ready::kWait || !media.unsupported().empty(); },
+          blocked);
     }
     if (const auto why = media.unsupported(); !why.empty()) {
       res = error_response(http::status::unsupported_media_type, why, req);
@@ -646,10 +642,13 @@ asio::awaitable<Response> Server::Impl::hls(std::shared_ptr<Conn<S>> conn, Hub& 
   } else {
     HlsPartPtr part;
     bool pending = false;
-    co_await wait_until(*conn, media, SteadyClock::now() + w.block_limit(), stopping, [&] {
-      part = w.part(leaf.number, pending, wake);
-      return part != nullptr || !pending;
-    });
+    co_await wait_until(
+        *conn, SteadyClock::now() + w.block_limit(), stopping,
+        [&] {
+          part = w.part(leaf.number, pending, wake);
+          return part != nullptr || !pending;
+        },
+        blocked);
     if (part) {
       res = text_response(http::status::ok, body_of(part->bytes), "video/mp4", req);
       media.count_hls(MediaHub::HlsServed::kPart);
